@@ -1,0 +1,80 @@
+"""The one JSON API at /api/v1/ (Django Ninja), with OpenAPI at /api/v1/openapi.json.
+
+Every app contributes a Router from its own api.py; errors share one shape:
+{"error": {"code": ..., "message": ..., "field": ...}} with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from yiwang.kernel.errors import DomainError
+
+api = NinjaAPI(
+    title="一网 yiwang API",
+    version="1.0.0",
+    description="一网通办、统一身份认证、事项目录等接口。错误统一为 {error: {code, message, field}}。",
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+_FIELD_MESSAGES = {
+    "missing": "必填项缺失",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "int_parsing": "必须是整数",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "json_invalid": "请求体不是合法的 JSON",
+}
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, field: str | None) -> HttpResponse:
+    return api.create_response(request, {"error": {"code": code, "message": message, "field": field}}, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    first: dict[str, Any] = exc.errors[0] if exc.errors else {}
+    loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path", "payload", "form")]
+    field = ".".join(loc) or None
+    kind = str(first.get("type", ""))
+    raw = str(first.get("msg", "输入不合法"))
+    # Our own validators raise ValueError with a Chinese message; pydantic prefixes it.
+    message = raw.removeprefix("Value error, ") if kind == "value_error" else _FIELD_MESSAGES.get(kind, raw)
+    return _error(request, 422, "request.invalid", message, field)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "auth.required", "需要登录或有效的访问令牌", None)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, f"http.{exc.status_code}", str(exc), None)
+
+
+def _register_routers() -> None:
+    from yiwang.catalog.api import router as catalog_router
+    from yiwang.identity.api import router as identity_router
+    from yiwang.kernel.api import router as kernel_router
+    from yiwang.ledger.api import router as ledger_router
+
+    api.add_router("/kernel", kernel_router)
+    api.add_router("/identity", identity_router)
+    api.add_router("/catalog", catalog_router)
+    api.add_router("/ledger", ledger_router)
+
+
+_register_routers()

@@ -1,0 +1,25 @@
+"""Builds the whole demo city. Each module contributes its part through its own services."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from yiwang.identity.models import User
+from yiwang.kernel.context import Actor, acting_as
+
+from .personas import PERSONAS
+
+
+def demo_is_built() -> bool:
+    return User.objects.filter(username=PERSONAS[0]["username"]).exists()
+
+
+def build_demo(seed: int = 20261123) -> dict[str, int]:
+    from yiwang.demo import calendar_data, catalog_data, city
+
+    summary: dict[str, int] = {}
+    with acting_as(Actor(label="示范市演示数据")), transaction.atomic():
+        summary.update(calendar_data.build())
+        summary.update(city.build_city(seed))
+        summary.update(catalog_data.build(seed))
+    return summary

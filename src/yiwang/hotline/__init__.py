@@ -1,0 +1,1 @@
+"""Planned module (see DESIGN.md §1); not yet built."""

@@ -1,0 +1,85 @@
+"""Reads for identity."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from yiwang.identity.models import (
+    Delegation,
+    Enterprise,
+    EnterpriseMandate,
+    Organisation,
+    Person,
+    Staff,
+    User,
+)
+from yiwang.kernel.audit import audit_for_subject
+from yiwang.kernel.crypto import blind_index
+from yiwang.kernel.models import AuditEntry
+
+
+def person_for_user(user: User) -> Person | None:
+    if not user.is_authenticated:
+        return None
+    return Person.objects.filter(user_id=user.pk).first()
+
+
+def staff_for_user(user: User) -> Staff | None:
+    if not user.is_authenticated:
+        return None
+    return Staff.objects.select_related("organisation").filter(user_id=user.pk).first()
+
+
+def person_by_id_number(id_number: str) -> Person | None:
+    return Person.objects.filter(id_number_index=blind_index(id_number)).first()
+
+
+def person_by_phone(phone: str) -> Person | None:
+    return Person.objects.filter(phone_index=blind_index(phone)).first()
+
+
+def enterprise_by_credit_code(code: str) -> Enterprise | None:
+    return Enterprise.objects.filter(credit_code=code.strip().upper()).first()
+
+
+def enterprises_for_person(person: Person) -> list[Enterprise]:
+    """Enterprises the person may act for: as legal representative or by a live mandate."""
+    now = timezone.now()
+    own = list(Enterprise.objects.filter(legal_rep=person))
+    mandated = Enterprise.objects.filter(
+        mandates__person=person, mandates__revoked_at__isnull=True,
+        mandates__valid_from__lte=now, mandates__valid_until__gt=now,
+    )
+    seen = {e.pk for e in own}
+    return own + [e for e in mandated if e.pk not in seen]
+
+
+def mandates_for_enterprise(enterprise: Enterprise) -> QuerySet[EnterpriseMandate]:
+    return EnterpriseMandate.objects.filter(enterprise=enterprise).select_related("person")
+
+
+def active_delegation(*, agent: User, principal: Person, scope: str) -> Delegation | None:
+    now = timezone.now()
+    for d in Delegation.objects.filter(agent=agent, principal=principal, revoked_at__isnull=True,
+                                       valid_from__lte=now, valid_until__gt=now):
+        if scope in d.scopes or "*" in d.scopes:
+            return d
+    return None
+
+
+def delegations_given(person: Person) -> QuerySet[Delegation]:
+    return Delegation.objects.filter(principal=person).select_related("agent").order_by("-created_at")
+
+
+def delegations_received(user: User) -> QuerySet[Delegation]:
+    return Delegation.objects.filter(agent=user, revoked_at__isnull=True).select_related("principal")
+
+
+def personal_data_reads(person: Person) -> list[AuditEntry]:
+    """谁查看了我的信息: every audited read of this person's data."""
+    return [e for e in audit_for_subject(person.subject_ref) if e.action.endswith("_read") or e.action.endswith(".read")]
+
+
+def departments() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT).order_by("code")

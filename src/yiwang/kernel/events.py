@@ -1,0 +1,147 @@
+"""Domain events: written to an outbox in the caller's transaction, dispatched after commit.
+
+In-process handlers run after commit (a handler failure never undoes the change that raised the
+event). Webhook subscribers get CloudEvents 1.0 JSON, signed with HMAC-SHA256, and are retried with
+exponential backoff by `deliver_due_webhooks()` (run by `yiwang events` or a background task).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.kernel.models import OutboxEvent, WebhookDelivery, WebhookSubscription
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxEvent], None]
+_handlers: dict[str, list[Handler]] = defaultdict(list)
+
+MAX_ATTEMPTS = 8
+BASE_BACKOFF_S = 30
+
+
+def subscribe(event_type: str, handler: Handler) -> None:
+    """Register an in-process handler; `*` receives every event."""
+    if handler not in _handlers[event_type]:
+        _handlers[event_type].append(handler)
+
+
+def unsubscribe(event_type: str, handler: Handler) -> None:
+    if handler in _handlers.get(event_type, []):
+        _handlers[event_type].remove(handler)
+
+
+def publish(event_type: str, *, source: str, subject: str = "", data: dict[str, Any] | None = None) -> OutboxEvent:
+    """Record an event in the outbox inside the current transaction and dispatch it after commit."""
+    event = OutboxEvent.objects.create(type=event_type, source=source, subject=subject, data=data or {})
+    transaction.on_commit(lambda: _dispatch(event.pk))
+    return event
+
+
+def _dispatch(event_id: Any) -> None:
+    event = OutboxEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).first()
+    if event is None:
+        return
+    for handler in [*_handlers.get(event.type, []), *_handlers.get("*", [])]:
+        try:
+            with transaction.atomic():
+                handler(event)
+        except Exception:  # a broken handler must not stop the others; it is logged for follow-up
+            log.exception("event handler %s failed for %s", handler, event.type)
+    now = timezone.now()
+    subs = [s for s in WebhookSubscription.objects.filter(active=True) if s.wants(event.type)]
+    WebhookDelivery.objects.bulk_create(
+        [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subs],
+        ignore_conflicts=True,
+    )
+    OutboxEvent.objects.filter(pk=event.pk).update(dispatched_at=now)
+
+
+def dispatch_pending() -> int:
+    """Dispatch events left undispatched (e.g. the process died between commit and dispatch)."""
+    ids = list(OutboxEvent.objects.filter(dispatched_at__isnull=True).values_list("pk", flat=True)[:1000])
+    for event_id in ids:
+        _dispatch(event_id)
+    return len(ids)
+
+
+def cloudevent(event: OutboxEvent) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": str(event.id),
+        "type": f"cn.yiwang.{event.type}",
+        "source": f"/yiwang/{event.source}",
+        "subject": event.subject,
+        "time": event.occurred_at.isoformat(),
+        "datacontenttype": "application/json",
+        "data": event.data,
+    }
+
+
+def sign_body(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(secret: str, body: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign_body(secret, body), signature)
+
+
+def backoff_seconds(attempts: int) -> int:
+    """30 s, 60 s, 2 min, 4 min … capped at 6 h."""
+    return int(min(BASE_BACKOFF_S * (2 ** max(attempts - 1, 0)), 6 * 3600))
+
+
+Poster = Callable[[str, bytes, dict[str, str]], int]
+
+
+def _http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    import requests
+
+    response = requests.post(url, data=body, headers=headers, timeout=settings.YIWANG_WEBHOOK_TIMEOUT_S)
+    return response.status_code
+
+
+def deliver_due_webhooks(*, post: Poster = _http_post, now: Any = None) -> dict[str, int]:
+    """Try every delivery whose time has come; reschedule failures with backoff."""
+    now = now or timezone.now()
+    counts = {"delivered": 0, "retry": 0, "failed": 0}
+    due = WebhookDelivery.objects.select_related("subscription", "event").filter(
+        status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
+    )[:500]
+    for delivery in due:
+        body = json.dumps(cloudevent(delivery.event), ensure_ascii=False, sort_keys=True).encode()
+        headers = {
+            "Content-Type": "application/cloudevents+json; charset=utf-8",
+            "X-Yiwang-Signature": sign_body(delivery.subscription.secret, body),
+            "X-Yiwang-Delivery": str(delivery.pk),
+        }
+        delivery.attempts += 1
+        try:
+            status = post(delivery.subscription.url, body, headers)
+            error = "" if 200 <= status < 300 else f"HTTP {status}"
+        except Exception as exc:  # network errors are expected; they are retried
+            status, error = 0, f"{type(exc).__name__}: {exc}"[:300]
+        delivery.last_status_code = status or None
+        delivery.last_error = error
+        if not error:
+            delivery.status = WebhookDelivery.Status.DELIVERED
+            counts["delivered"] += 1
+        elif delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = WebhookDelivery.Status.FAILED
+            counts["failed"] += 1
+        else:
+            delivery.next_attempt_at = now + timedelta(seconds=backoff_seconds(delivery.attempts))
+            counts["retry"] += 1
+        delivery.save(update_fields=["attempts", "status", "next_attempt_at", "last_error", "last_status_code"])
+    return counts
