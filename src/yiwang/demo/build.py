@@ -15,11 +15,13 @@ def demo_is_built() -> bool:
 
 
 def build_demo(seed: int = 20261123) -> dict[str, int]:
-    from yiwang.demo import calendar_data, catalog_data, city
+    from yiwang.demo import calendar_data, catalog_data, city, ledger_data, oauth_clients
 
     summary: dict[str, int] = {}
     with acting_as(Actor(label="示范市演示数据")), transaction.atomic():
         summary.update(calendar_data.build())
         summary.update(city.build_city(seed))
+        summary.update(oauth_clients.build(seed))
         summary.update(catalog_data.build(seed))
+        summary.update(ledger_data.build(seed))
     return summary
