@@ -178,6 +178,19 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "OAUTH2_VALIDATOR_CLASS": "yiwang.identity.oidc.YiwangOIDCValidator",
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
+    # Issuer: derived from the request (<site>/o) unless set, e.g. https://yiwang.example.gov.cn/o
+    "OIDC_ISS_ENDPOINT": os.environ.get("YIWANG_OIDC_ISSUER", ""),
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 86400,
+    # RFC 9700 (OAuth 2.0 Security BCP): no implicit or password grant, PKCE with S256 only, no
+    # tokens in query strings, access and refresh tokens stored only as SHA-256 checksums.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 
 def _oidc_rsa_key() -> str:

@@ -1,88 +1,169 @@
 """API authentication: the browser session or an OAuth2 bearer token (from the OIDC provider or a
-client-credentials grant). Token look-ups are cached in process for a short time."""
+client-credentials grant).
+
+Token look-ups are cached in process for a short time (`YIWANG_TOKEN_CACHE_SECONDS`, default 5 s),
+keyed by the token's SHA-256 checksum — the same value django-oauth-toolkit stores, since tokens are
+hashed at rest (RFC 9700). A token revoked or deleted in this process is forgotten at once (a
+`post_delete` hook on DOT's AccessToken calls `forget_checksum`); other worker processes see the
+revocation within the cache lifetime.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
 
 from yiwang.kernel import context
+from yiwang.kernel.errors import PermissionDenied
 
-_TOKEN_CACHE: dict[str, tuple[float, TokenInfo | None]] = {}
-_CACHE_TTL_S = 30.0
 _CACHE_MAX = 10_000
+_NEGATIVE_TTL_S = 1.0
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
 class TokenInfo:
+    """What a valid access token stands for."""
+
     user_id: int | None
     client_id: str
     scopes: frozenset[str]
     expires_at: float
 
+    @property
+    def is_machine(self) -> bool:
+        """A client-credentials token acts for the client itself, not for a person."""
+        return self.user_id is None
 
-def _lookup(token: str) -> TokenInfo | None:
+
+_TOKEN_CACHE: dict[str, tuple[float, TokenInfo | None]] = {}
+
+
+def _cache_ttl() -> float:
+    return float(getattr(settings, "YIWANG_TOKEN_CACHE_SECONDS", 5.0))
+
+
+def token_checksum(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _lookup(checksum: str) -> TokenInfo | None:
     from oauth2_provider.models import AccessToken
 
-    row = (AccessToken.objects.select_related("application").filter(token_checksum=hashlib.sha256(token.encode()).hexdigest())
-           .only("user_id", "scope", "expires", "application__client_id").first())
+    row = (
+        AccessToken.objects.select_related("application")
+        .filter(token_checksum=checksum)
+        .only("user_id", "scope", "expires", "application__client_id")
+        .first()
+    )
     if row is None or row.expires <= timezone.now():
         return None
-    return TokenInfo(user_id=row.user_id, client_id=row.application.client_id if row.application else "",
-                     scopes=frozenset(row.scope.split()), expires_at=row.expires.timestamp())
+    return TokenInfo(
+        user_id=row.user_id,
+        client_id=row.application.client_id if row.application else "",
+        scopes=frozenset(row.scope.split()),
+        expires_at=row.expires.timestamp(),
+    )
 
 
-def validate_token(token: str) -> TokenInfo | None:
-    """The token's holder and scopes, or None when unknown or expired."""
+def validate_token(token: str, *, use_cache: bool = True) -> TokenInfo | None:
+    """The token's holder and scopes, or None when unknown, revoked or expired."""
+    if not token or len(token) > 512:
+        return None
+    checksum = token_checksum(token)
     now = time.time()
-    hit = _TOKEN_CACHE.get(token)
-    if hit is not None and hit[0] > now:
-        info = hit[1]
-        return info if info is None or info.expires_at > now else None
-    info = _lookup(token)
-    if len(_TOKEN_CACHE) >= _CACHE_MAX:
-        _TOKEN_CACHE.clear()
-    _TOKEN_CACHE[token] = (now + _CACHE_TTL_S, info)
+    if use_cache:
+        hit = _TOKEN_CACHE.get(checksum)
+        if hit is not None and hit[0] > now:
+            info = hit[1]
+            return info if info is None or info.expires_at > now else None
+    info = _lookup(checksum)
+    with _lock:
+        if len(_TOKEN_CACHE) >= _CACHE_MAX:
+            _TOKEN_CACHE.clear()
+        _TOKEN_CACHE[checksum] = (now + (_cache_ttl() if info is not None else _NEGATIVE_TTL_S), info)
     return info
 
 
 def forget_token(token: str) -> None:
-    _TOKEN_CACHE.pop(token, None)
+    """Drop a token from this process's cache (after revoking it)."""
+    forget_checksum(token_checksum(token))
+
+
+def forget_checksum(checksum: str) -> None:
+    with _lock:
+        _TOKEN_CACHE.pop(checksum, None)
+
+
+def forget_all_tokens() -> None:
+    with _lock:
+        _TOKEN_CACHE.clear()
+
+
+class InsufficientScope(PermissionDenied):
+    """403 for a valid token that lacks the scope the operation needs (RFC 6750 §3.1)."""
+
+    def __init__(self, scope: str):
+        super().__init__("auth.insufficient_scope", f"访问令牌缺少所需的授权范围：{scope}", None)
+        self.scope = scope
 
 
 class BearerAuth(HttpBearer):
+    """An OAuth2 access token in `Authorization: Bearer ...`, optionally requiring a scope."""
+
     def __init__(self, scope: str | None = None):
         super().__init__()
         self.scope = scope
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        info = validate_token(token)
-        if info is None or (self.scope and self.scope not in info.scopes):
-            return None
+        info = validate_token(token.strip())
+        if info is None:
+            return None  # unknown, revoked or expired: 401 auth.required
+        if self.scope and self.scope not in info.scopes:
+            raise InsufficientScope(self.scope)
         request.token_info = info  # type: ignore[attr-defined]
-        context.set_actor(context.Actor(user_id=info.user_id, label=f"client:{info.client_id}"
-                                        if info.user_id is None else f"user:{info.user_id}",
-                                        roles=frozenset({"api_client"})))
+        if info.user_id is None:
+            actor = context.Actor(user_id=None, label=f"client:{info.client_id}", roles=frozenset({"api_client"}))
+        else:
+            actor = context.Actor(user_id=info.user_id, label=f"user:{info.user_id} via client:{info.client_id}",
+                                  roles=frozenset({"api_client"}))
+        context.set_actor(actor)  # reset by RequestIdMiddleware at the end of the request
         return info
 
 
 class SessionAuth(APIKeyCookie):
-    """The logged-in browser session (CSRF checked on unsafe methods by ninja)."""
+    """The logged-in browser session. CSRF is checked on unsafe methods, but only when a session
+    user is present: a bearer-token call without cookies must fall through to BearerAuth."""
 
     param_name = "sessionid"
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+    def __call__(self, request: HttpRequest) -> Any:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return user
-        return None
+        if user is None or not user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, "CSRF 校验失败，请刷新页面后重试")
+        return user
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:  # pragma: no cover - see __call__
+        user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None
 
 
 def session_or_bearer(scope: str | None = None) -> list[Any]:
+    """Either a logged-in session or a bearer token carrying `scope`."""
     return [SessionAuth(), BearerAuth(scope)]
+
+
+def bearer_only(scope: str | None = None) -> list[Any]:
+    return [BearerAuth(scope)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -68,6 +69,36 @@ def active_delegation(*, agent: User, principal: Person, scope: str) -> Delegati
     return None
 
 
+def delegations_active(*, agent: User, principal: Person) -> list[Delegation]:
+    """The live delegations from `principal` to `agent` (any scope)."""
+    now = timezone.now()
+    return list(Delegation.objects.filter(agent=agent, principal=principal, revoked_at__isnull=True,
+                                          valid_from__lte=now, valid_until__gt=now))
+
+
+def principals_for_agent(user: User) -> list[Person]:
+    """People who have authorised `user` to act for them, now."""
+    now = timezone.now()
+    seen: dict[str, Person] = {}
+    for d in (Delegation.objects.filter(agent=user, revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now)
+              .select_related("principal")):
+        seen.setdefault(str(d.principal_id), d.principal)
+    return list(seen.values())
+
+
+def user_for_phone(phone: str) -> User | None:
+    """The login of the person registered with this phone number (looked up by blind index)."""
+    person = Person.objects.filter(phone_index=blind_index(phone), user__isnull=False).select_related("user").first()
+    return person.user if person is not None else None
+
+
+def delegation_by_id(pk: str) -> Delegation | None:
+    try:
+        return Delegation.objects.select_related("principal", "agent").filter(pk=pk).first()
+    except (ValueError, ValidationError):
+        return None
+
+
 def delegations_given(person: Person) -> QuerySet[Delegation]:
     return Delegation.objects.filter(principal=person).select_related("agent").order_by("-created_at")
 
@@ -78,7 +109,11 @@ def delegations_received(user: User) -> QuerySet[Delegation]:
 
 def personal_data_reads(person: Person) -> list[AuditEntry]:
     """谁查看了我的信息: every audited read of this person's data."""
-    return [e for e in audit_for_subject(person.subject_ref) if e.action.endswith("_read") or e.action.endswith(".read")]
+    return [e for e in audit_for_subject(person.subject_ref)
+            if e.action in PERSONAL_DATA_READ_ACTIONS or e.action.endswith("_read") or e.action.endswith(".read")]
+
+
+PERSONAL_DATA_READ_ACTIONS = frozenset({"person.personal_data_read", "person.lookup"})
 
 
 def departments() -> QuerySet[Organisation]:

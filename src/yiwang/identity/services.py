@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from yiwang.identity.models import (
@@ -26,7 +28,7 @@ from yiwang.identity.models import (
     User,
 )
 from yiwang.identity.sms import sms_sender
-from yiwang.kernel import events
+from yiwang.kernel import context, events
 from yiwang.kernel.audit import audit_record
 from yiwang.kernel.crypto import blind_index, decrypt_field, encrypt_field
 from yiwang.kernel.errors import Conflict, DomainError, PermissionDenied, RateLimited, ValidationFailed
@@ -222,10 +224,10 @@ def otp_verify(*, phone: str, code: str, purpose: str = "login") -> bool:
            .order_by("-created_at").first())
     if otp is None or otp.attempts >= OTP_MAX_ATTEMPTS:
         return False
-    if secrets.compare_digest(otp.code_hash, _hash_code(index, (code or "").strip())):
-        OneTimeCode.objects.filter(pk=otp.pk).update(used_at=now)
-        return True
-    OneTimeCode.objects.filter(pk=otp.pk).update(attempts=otp.attempts + 1)
+    if secrets.compare_digest(otp.code_hash, _hash_code(index, (code or "").strip()[:12])):
+        # Conditional update: of two concurrent submissions of the same code only one wins.
+        return OneTimeCode.objects.filter(pk=otp.pk, used_at__isnull=True).update(used_at=now) == 1
+    OneTimeCode.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
     return False
 
 
@@ -290,6 +292,111 @@ def mandate_grant(*, enterprise: Enterprise, granted_by: Person, person: Person,
     audit_record(action="mandate.granted", object_type="enterprise", object_id=str(enterprise.pk),
                  subject_ref=person.subject_ref, detail={"scopes": scopes})
     return m
+
+
+def mandate_revoke(*, mandate: EnterpriseMandate, by: Person) -> None:
+    if mandate.enterprise.legal_rep_id != by.pk:
+        raise PermissionDenied("identity.not_legal_rep", "只有法定代表人可以撤销经办人授权", None)
+    EnterpriseMandate.objects.filter(pk=mandate.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(action="mandate.revoked", object_type="enterprise", object_id=str(mandate.enterprise_id),
+                 subject_ref=mandate.person.subject_ref, detail={"mandate": mandate.pk})
+
+
+# Scopes a citizen can delegate (帮办代办) or a legal representative can mandate.
+DELEGATION_SCOPES: dict[str, str] = {
+    "cases:apply": "代为申请办件",
+    "cases:view": "查看办件进度",
+    "certificates:view": "查看电子证照",
+    "policies:apply": "申报惠企政策",
+    "*": "全部事项",
+}
+
+
+def validate_scopes(scopes: list[str], field: str = "scopes") -> list[str]:
+    clean = sorted({s.strip() for s in scopes if s and s.strip()})
+    if not clean:
+        raise ValidationFailed("identity.invalid_scopes", "请至少选择一项授权范围", field)
+    unknown = [s for s in clean if s not in DELEGATION_SCOPES]
+    if unknown:
+        raise ValidationFailed("identity.invalid_scopes", f"未知的授权范围：{'、'.join(unknown)}", field)
+    return clean
+
+
+def acting_for_resolve(*, user: User, ref: str) -> str:
+    """Check that `user` may act for `ref` ("person:<uuid>" by a live delegation, "enterprise:<uuid>" as
+    legal representative or by a live mandate) and return the normalised ref, or raise."""
+    from yiwang.identity import selectors
+
+    kind, _, raw_id = (ref or "").partition(":")
+    try:
+        pk = uuid.UUID(raw_id)
+    except ValueError:
+        raise ValidationFailed("identity.invalid_acting_for", "代办对象不正确", "acting_for") from None
+    if kind == "person":
+        principal = Person.objects.filter(pk=pk).first()
+        if principal is None or not selectors.delegations_active(agent=user, principal=principal):
+            raise PermissionDenied("identity.no_delegation", "您没有获得该居民的有效授权", "acting_for")
+        return principal.subject_ref
+    if kind == "enterprise":
+        person = selectors.person_for_user(user)
+        ent = Enterprise.objects.filter(pk=pk).first()
+        if person is None or ent is None or ent not in selectors.enterprises_for_person(person):
+            raise PermissionDenied("identity.not_enterprise_operator", "您不是该企业的法定代表人或授权经办人",
+                                   "acting_for")
+        return ent.subject_ref
+    raise ValidationFailed("identity.invalid_acting_for", "代办对象不正确", "acting_for")
+
+
+def acting_for_start(*, user: User, ref: str) -> str:
+    """Begin acting for someone; the caller stores the result in the session."""
+    resolved = acting_for_resolve(user=user, ref=ref)
+    kind, _, pk = resolved.partition(":")
+    audit_record(action="delegation.acting_started", object_type=kind, object_id=pk,
+                 subject_ref=resolved if kind == "person" else "", detail={"agent": user.username},
+                 actor=context.Actor(user_id=user.pk, label=str(user), on_behalf_of=resolved,
+                                     roles=frozenset(user.role_names())))
+    return resolved
+
+
+# --- staff look-up of a person by 身份证号 -------------------------------------------------
+
+
+LOOKUP_ROLES = frozenset({"window_clerk", "approver", "supervisor"})
+
+
+def person_lookup(*, viewer: User, id_number: str, purpose: str) -> dict[str, Any] | None:
+    """A staff member finds a person by 身份证号 for a stated purpose. Masked unless the viewer's role
+    sees personal data; every look-up is audited (and listed on the person's 谁查看了我的信息 page)."""
+    id_number = _validated(validate_id_number, id_number, "id_number")
+    purpose = (purpose or "").strip()
+    if not purpose or len(purpose) > 200:
+        raise ValidationFailed("identity.invalid_purpose", "请填写查询事由（不超过200字）", "purpose")
+    roles = viewer.role_names()
+    if not (LOOKUP_ROLES & roles):
+        raise PermissionDenied("identity.lookup_forbidden", "只有窗口受理或审批人员可以查询自然人信息", None)
+    person = Person.objects.filter(id_number_index=blind_index(id_number)).select_related("region").first()
+    if person is None:
+        audit_record(action="person.lookup_miss", object_type="person", object_id="",
+                     detail={"purpose": purpose})
+        return None
+    full = bool(set(Role.objects.filter(sees_personal_data=True).values_list("code", flat=True)) & roles)
+    fields = ["real_name", "id_number", "phone"] if full else ["real_name", "id_number_masked", "phone_masked"]
+    audit_record(
+        action="person.personal_data_read" if full else "person.lookup",
+        object_type="person", object_id=str(person.pk), subject_ref=person.subject_ref,
+        detail={"fields": fields, "purpose": purpose, "via": "lookup", "full": full},
+    )
+    return {
+        "id": str(person.pk),
+        "real_name": person.real_name,
+        "id_number": decrypt_field(person.id_number_enc) if full else person.id_number_masked,
+        "phone": decrypt_field(person.phone_enc) if full else person.phone_masked,
+        "gender": person.gender,
+        "birth_date": person.birth_date,
+        "assurance_level": person.assurance_level,
+        "region": person.region.name if person.region else None,
+        "masked": not full,
+    }
 
 
 def ensure_roles(definitions: list[tuple[str, str, bool]]) -> None:

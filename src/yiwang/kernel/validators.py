@@ -16,7 +16,7 @@ PROVINCE_CODES = frozenset(
     {
         "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
         "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-        "65", "71", "81", "82",
+        "65", "71", "81", "82", "83",
     }
 )  # fmt: skip
 
@@ -27,8 +27,11 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 USCC_REGISTRARS = "123456789AGNY"
 
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII only: `\d` would also accept full-width and other Unicode digits.
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_PHONE = re.compile(r"^1[3-9][0-9]{9}$")
+# Region codes that end in 0000 are valid only for 港澳台 (81/82 for 港澳居民居住证, 83 for 台湾居民, 71).
+_OUTSIDE_MAINLAND = frozenset({"71", "81", "82", "83"})
 
 
 def id_check_char(first17: str) -> str:
@@ -42,9 +45,9 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
     v = value.strip().upper()
     if len(v) != 18:
         raise ValueError("身份证号应为18位")
-    if not _ID_SHAPE.match(v):
+    if not _ID_SHAPE.fullmatch(v):
         raise ValueError("身份证号前17位应为数字，最后一位为数字或X")
-    if v[:2] not in PROVINCE_CODES or v[2:6] == "0000" and v[:2] not in {"71", "81", "82"}:
+    if v[:2] not in PROVINCE_CODES or (v[2:6] == "0000" and v[:2] not in _OUTSIDE_MAINLAND):
         raise ValueError("身份证号的地址码不正确")
     try:
         born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
@@ -97,7 +100,7 @@ def validate_mobile(value: str) -> str:
     v = value.strip().replace(" ", "").replace("-", "")
     if v.startswith("+86"):
         v = v[3:]
-    if not _PHONE.match(v):
+    if not _PHONE.fullmatch(v):
         raise ValueError("手机号应为以1开头的11位数字")
     return v
 
