@@ -3,6 +3,8 @@
   yiwang demo [--reset] [--port N] [--no-serve]   migrate, build 示范市, serve http://127.0.0.1:N
   yiwang serve [--port N] [--workers N]            serve the platform (gunicorn)
   yiwang bench NAME [--database postgres]          run a benchmark, print one JSON object
+  yiwang ledger audit|publish                      the transparency log (see docs/modules/ledger.md)
+  yiwang events --once|--loop                      dispatch domain events and webhook deliveries
   yiwang manage ARGS...                            any Django management command
 Every command uses the same data folder: $YIWANG_HOME (default ~/.yiwang).
 """
@@ -90,13 +92,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(args.name, database=args.database, options=args.options)
 
 
+# Management commands that are also top-level `yiwang` commands (e.g. `yiwang ledger audit`).
+PASSTHROUGH = ("ledger", "events", "catalog_import")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "manage":
+    if argv and argv[0] in ("manage", *PASSTHROUGH):
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
         from django.core.management import execute_from_command_line
 
-        execute_from_command_line(["yiwang manage", *argv[1:]])
+        rest = argv[1:] if argv[0] == "manage" else argv
+        execute_from_command_line(["yiwang manage", *rest])
         return 0
     parser = argparse.ArgumentParser(prog="yiwang", description="一网 数字政府平台")
     sub = parser.add_subparsers(dest="command", required=True)
