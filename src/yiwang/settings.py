@@ -121,6 +121,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = YIWANG_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = YIWANG_HOME / "media"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -170,6 +171,7 @@ OAUTH2_PROVIDER = {
         "phone": "手机号（脱敏）",
         "catalog:read": "读取事项目录",
         "identity:read": "读取身份信息",
+        "identity:lookup": "工作人员按身份证号查询自然人（留痕）",
         "cases:write": "提交办件",
         "exchange:lookup": "数据共享查询",
         "ledger:read": "读取可信账本",
@@ -177,6 +179,7 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": ["openid"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "OAUTH2_VALIDATOR_CLASS": "yiwang.identity.oidc.YiwangOIDCValidator",
+    "SCOPES_BACKEND_CLASS": "yiwang.identity.oidc.ClientScopes",
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
     # Issuer: derived from the request (<site>/o) unless set, e.g. https://yiwang.example.gov.cn/o
     "OIDC_ISS_ENDPOINT": os.environ.get("YIWANG_OIDC_ISSUER", ""),
