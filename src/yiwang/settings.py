@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "yiwang.identity",
     "yiwang.catalog",
     "yiwang.ledger",
+    "yiwang.exchange",
     "yiwang.web",
     "yiwang.demo",
 ]

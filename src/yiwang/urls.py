@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("yiwang.identity.urls")),
     path("catalog/", include("yiwang.catalog.urls")),
     path("ledger/", include("yiwang.ledger.urls")),
+    path("exchange/", include("yiwang.exchange.urls")),
     path("", include("yiwang.web.urls")),
 ]
