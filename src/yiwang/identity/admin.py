@@ -1,14 +1,25 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from yiwang.identity.models import Delegation, Enterprise, Organisation, Person, Region, Role, Staff, User
+from yiwang.identity.models import (
+    ClientPolicy,
+    Delegation,
+    Enterprise,
+    EnterpriseMandate,
+    Organisation,
+    Person,
+    Region,
+    Role,
+    Staff,
+    User,
+)
 
 
 @admin.register(User)
 class YiwangUserAdmin(UserAdmin):
     list_display = ("username", "display_name", "kind", "elderly_mode", "is_active")
     list_filter = ("kind", "is_active")
-    fieldsets = (*UserAdmin.fieldsets, ("一网", {"fields": ("kind", "display_name", "elderly_mode")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("一网", {"fields": ("kind", "display_name", "elderly_mode")}))
 
 
 @admin.register(Region)
@@ -55,3 +66,13 @@ class EnterpriseAdmin(admin.ModelAdmin):
 @admin.register(Delegation)
 class DelegationAdmin(admin.ModelAdmin):
     list_display = ("principal", "agent", "valid_from", "valid_until", "revoked_at")
+
+
+@admin.register(EnterpriseMandate)
+class EnterpriseMandateAdmin(admin.ModelAdmin):
+    list_display = ("enterprise", "person", "valid_from", "valid_until", "revoked_at")
+
+
+@admin.register(ClientPolicy)
+class ClientPolicyAdmin(admin.ModelAdmin):
+    list_display = ("application", "organisation", "allowed_scopes")

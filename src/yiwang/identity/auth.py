@@ -11,12 +11,15 @@ revocation within the cache lifetime.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import HttpError
@@ -61,19 +64,17 @@ def _lookup(checksum: str) -> TokenInfo | None:
     from oauth2_provider.models import AccessToken
 
     row = (
-        AccessToken.objects.select_related("application")
-        .filter(token_checksum=checksum)
-        .only("user_id", "scope", "expires", "application__client_id")
+        AccessToken.objects.filter(Q(user__isnull=True) | Q(user__is_active=True), token_checksum=checksum)
+        .values_list("user_id", "scope", "expires", "application__client_id")
         .first()
     )
-    if row is None or row.expires <= timezone.now():
+    if row is None:
         return None
-    return TokenInfo(
-        user_id=row.user_id,
-        client_id=row.application.client_id if row.application else "",
-        scopes=frozenset(row.scope.split()),
-        expires_at=row.expires.timestamp(),
-    )
+    user_id, scope, expires, client_id = row
+    if expires <= timezone.now():
+        return None
+    return TokenInfo(user_id=user_id, client_id=client_id or "", scopes=frozenset(scope.split()),
+                     expires_at=expires.timestamp())
 
 
 def validate_token(token: str, *, use_cache: bool = True) -> TokenInfo | None:
@@ -95,6 +96,76 @@ def validate_token(token: str, *, use_cache: bool = True) -> TokenInfo | None:
     return info
 
 
+@dataclass(frozen=True)
+class UserSnapshot:
+    """What API calls need to know about a token's user, cached like tokens so that a bearer request
+    needs no database round trip: the account, its roles and the masked personal data."""
+
+    user_id: int
+    username: str
+    display_name: str
+    kind: str
+    roles: frozenset[str]
+    elderly_mode: bool
+    id_number_masked: str | None
+    phone_masked: str | None
+    assurance_level: int | None
+    organisation: str | None
+
+    def me(self) -> dict[str, Any]:
+        """The `GET /identity/me` document (schemas.MeOut)."""
+        return {"username": self.username, "display_name": self.display_name, "kind": self.kind,
+                "roles": sorted(self.roles), "elderly_mode": self.elderly_mode, "id_number": self.id_number_masked,
+                "phone": self.phone_masked, "assurance_level": self.assurance_level,
+                "organisation": self.organisation}
+
+    @cached_property
+    def me_json(self) -> bytes:
+        return json.dumps(self.me()).encode()
+
+
+_USER_CACHE: dict[int, tuple[float, UserSnapshot | None]] = {}
+
+
+def _load_user(user_id: int) -> UserSnapshot | None:
+    from yiwang.identity.models import Person, Staff, User
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    person = Person.objects.filter(user_id=user_id).only("id_number_masked", "phone_masked", "assurance_level").first()
+    staff = Staff.objects.select_related("organisation").filter(user_id=user_id).first()
+    return UserSnapshot(
+        user_id=user.pk, username=user.username, display_name=str(user), kind=user.kind,
+        roles=frozenset(user.role_names()), elderly_mode=user.elderly_mode,
+        id_number_masked=person.id_number_masked if person else None,
+        phone_masked=person.phone_masked if person else None,
+        assurance_level=person.assurance_level if person else None,
+        organisation=staff.organisation.name if staff else None,
+    )
+
+
+def user_snapshot(user_id: int, *, use_cache: bool = True) -> UserSnapshot | None:
+    """The account behind a token (None when deleted or deactivated), cached for a few seconds."""
+    now = time.time()
+    if use_cache:
+        hit = _USER_CACHE.get(user_id)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+    snap = _load_user(user_id)
+    with _lock:
+        if len(_USER_CACHE) >= _CACHE_MAX:
+            _USER_CACHE.clear()
+        _USER_CACHE[user_id] = (now + _cache_ttl(), snap)
+    return snap
+
+
+def forget_user(user_id: int | None) -> None:
+    if user_id is not None:
+        with _lock:
+            _USER_CACHE.pop(user_id, None)
+
+
 def forget_token(token: str) -> None:
     """Drop a token from this process's cache (after revoking it)."""
     forget_checksum(token_checksum(token))
@@ -108,6 +179,7 @@ def forget_checksum(checksum: str) -> None:
 def forget_all_tokens() -> None:
     with _lock:
         _TOKEN_CACHE.clear()
+        _USER_CACHE.clear()
 
 
 class InsufficientScope(PermissionDenied):

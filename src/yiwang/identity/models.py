@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -279,3 +280,22 @@ class LoginAttempt(models.Model):
     class Meta:
         verbose_name = _("登录尝试")
         verbose_name_plural = _("登录尝试")
+
+
+class ClientPolicy(models.Model):
+    """Which scopes an OAuth client (django-oauth-toolkit Application) may be granted, and which body
+    runs it. A client without a policy gets only the OpenID Connect scopes."""
+
+    application = models.OneToOneField(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE,
+                                       related_name="yiwang_policy")
+    allowed_scopes = models.JSONField(_("可授予的权限范围"), default=list)
+    organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="oauth_clients")
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("接入应用权限")
+        verbose_name_plural = _("接入应用权限")
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {' '.join(self.allowed_scopes)}"

@@ -4,6 +4,7 @@
   internal id, so relying parties never learn database ids and cannot guess other users' subjects.
 - Personal data in claims is masked (the phone number as 138****0001); the full 身份证号 is never
   released through OIDC.
+- Each client may be granted only the scopes its `ClientPolicy` allows (`ClientScopes`).
 - `acr` carries the person's assurance level (实名等级) as `yiwang:loa:<1-4>`.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.scopes import SettingsScopes
 
 from yiwang.kernel.crypto import blind_index
 
@@ -55,3 +57,35 @@ class YiwangOIDCValidator(OAuth2Validator):
             if person.phone_masked:
                 claims["phone_number"] = person.phone_masked
         return claims
+
+
+OIDC_SCOPES = frozenset({"openid", "profile", "phone"})
+
+
+class ClientScopes(SettingsScopes):
+    """Scopes come from settings, and each client may be granted only those its ClientPolicy allows
+    (the OpenID Connect scopes for a client without a policy). Discovery (no client) lists them all."""
+
+    def get_available_scopes(self, application: Any = None, request: Any = None, *args: Any,
+                             **kwargs: Any) -> list[str]:
+        everything = list(super().get_available_scopes(application, request, *args, **kwargs))
+        if application is None:
+            return everything
+        return [s for s in everything if s in allowed_scopes_for(application)]
+
+    def get_default_scopes(self, application: Any = None, request: Any = None, *args: Any,
+                           **kwargs: Any) -> list[str]:
+        defaults = list(super().get_default_scopes(application, request, *args, **kwargs))
+        if application is None:
+            return defaults
+        allowed = self.get_available_scopes(application, request)
+        return [s for s in defaults if s in allowed] or allowed
+
+
+def allowed_scopes_for(application: Any) -> frozenset[str]:
+    from yiwang.identity.models import ClientPolicy
+
+    policy = ClientPolicy.objects.filter(application_id=application.pk).only("allowed_scopes").first()
+    if policy is None:
+        return OIDC_SCOPES
+    return frozenset(policy.allowed_scopes)

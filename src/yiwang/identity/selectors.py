@@ -118,3 +118,22 @@ PERSONAL_DATA_READ_ACTIONS = frozenset({"person.personal_data_read", "person.loo
 
 def departments() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT).order_by("code")
+
+
+def enterprise_by_id(pk: str) -> Enterprise | None:
+    try:
+        return Enterprise.objects.select_related("legal_rep").filter(pk=pk).first()
+    except (ValueError, ValidationError):
+        return None
+
+
+def mandate_by_id(enterprise: Enterprise, pk: str) -> EnterpriseMandate | None:
+    try:
+        return EnterpriseMandate.objects.select_related("enterprise", "person").filter(
+            enterprise=enterprise, pk=int(pk)).first()
+    except (ValueError, TypeError):
+        return None
+
+
+def staff_by_employee_no(employee_no: str) -> Staff | None:
+    return Staff.objects.select_related("user").filter(employee_no=employee_no, active=True).first()

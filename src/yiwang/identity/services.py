@@ -373,6 +373,8 @@ def person_lookup(*, viewer: User, id_number: str, purpose: str) -> dict[str, An
         raise ValidationFailed("identity.invalid_purpose", "请填写查询事由（不超过200字）", "purpose")
     roles = viewer.role_names()
     if not (LOOKUP_ROLES & roles):
+        audit_record(action="person.lookup_denied", object_type="person", object_id="",
+                     detail={"purpose": purpose, "viewer": viewer.username})
         raise PermissionDenied("identity.lookup_forbidden", "只有窗口受理或审批人员可以查询自然人信息", None)
     person = Person.objects.filter(id_number_index=blind_index(id_number)).select_related("region").first()
     if person is None:
@@ -407,3 +409,40 @@ def ensure_roles(definitions: list[tuple[str, str, bool]]) -> None:
 def require(condition: bool, code: str, message: str, field: str | None = None) -> None:
     if not condition:
         raise DomainError(code, message, field)
+
+
+# --- OAuth clients (department systems, third-party apps, machine clients) ----------------------
+
+
+@transaction.atomic
+def client_register(*, name: str, grant: str, scopes: list[str], redirect_uris: str = "",
+                    client_id: str | None = None, confidential: bool = True, skip_authorization: bool = False,
+                    organisation: Organisation | None = None, description: str = "") -> tuple[Any, str]:
+    """Register an OAuth client with the scopes it may be granted. Returns the Application and its
+    client secret in plain text — shown once, stored only hashed."""
+    from oauth2_provider.models import get_application_model
+
+    from yiwang.identity.models import ClientPolicy
+
+    application_model = get_application_model()
+    known: set[str] = set(settings.OAUTH2_PROVIDER["SCOPES"])  # type: ignore[call-overload]
+    unknown = sorted(set(scopes) - known)
+    if unknown:
+        raise ValidationFailed("identity.unknown_scope", f"未知的权限范围：{'、'.join(unknown)}", "scopes")
+    if client_id and application_model.objects.filter(client_id=client_id).exists():
+        raise Conflict("identity.client_exists", "该客户端标识已存在", "client_id")
+    secret = secrets.token_urlsafe(40)
+    app = application_model(
+        name=name, authorization_grant_type=grant, redirect_uris=redirect_uris,
+        client_type=application_model.CLIENT_CONFIDENTIAL if confidential else application_model.CLIENT_PUBLIC,
+        client_secret=secret, skip_authorization=skip_authorization, algorithm=application_model.RS256_ALGORITHM,
+    )
+    if client_id:
+        app.client_id = client_id
+    app.full_clean(exclude=["client_secret", "user"])
+    app.save()
+    ClientPolicy.objects.create(application=app, allowed_scopes=sorted(set(scopes)), organisation=organisation,
+                                description=description)
+    audit_record(action="oauth_client.registered", object_type="oauth_client", object_id=app.client_id,
+                 detail={"name": name, "grant": grant, "scopes": sorted(set(scopes))})
+    return app, secret

@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 
 from yiwang.kernel import calendar
 from yiwang.kernel.models import (
@@ -16,6 +19,13 @@ class HolidayAdmin(admin.ModelAdmin):
     list_display = ("date", "kind", "name", "source")
     list_filter = ("kind", "source")
     date_hierarchy = "date"
+    search_fields = ("name",)
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        warning = calendar.missing_years_warning()
+        if warning:
+            self.message_user(request, warning, level="warning")
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         super().save_model(request, obj, form, change)
@@ -70,5 +80,21 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ("event", "subscription", "status", "attempts", "next_attempt_at", "last_error")
+    list_display = (
+        "event",
+        "subscription",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_attempt_at",
+        "last_error",
+    )
     list_filter = ("status",)
+    actions = ["retry_now"]
+
+    @admin.action(description="立即重新投递（重置重试次数）")
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        count = queryset.exclude(status=WebhookDelivery.Status.DELIVERED).update(
+            status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        self.message_user(request, f"已安排 {count} 条投递立即重试")

@@ -32,7 +32,9 @@ def audit_record(
     )
 
 
-def audit_for_subject(subject_ref: str, *, actions: list[str] | None = None, limit: int = 200) -> list[AuditEntry]:
+def audit_for_subject(
+    subject_ref: str, *, actions: list[str] | None = None, limit: int = 200
+) -> list[AuditEntry]:
     qs = AuditEntry.objects.filter(subject_ref=subject_ref)
     if actions:
         qs = qs.filter(action__in=actions)

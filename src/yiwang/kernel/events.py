@@ -1,8 +1,13 @@
 """Domain events: written to an outbox in the caller's transaction, dispatched after commit.
 
 In-process handlers run after commit (a handler failure never undoes the change that raised the
-event). Webhook subscribers get CloudEvents 1.0 JSON, signed with HMAC-SHA256, and are retried with
-exponential backoff by `deliver_due_webhooks()` (run by `yiwang events` or a background task).
+event, and never stops the other handlers). Webhook subscribers get CloudEvents 1.0 JSON (structured
+mode), signed with HMAC-SHA256 over the exact body in `X-Yiwang-Signature: sha256=<hex>`, and are
+retried with exponential backoff by `deliver_due_webhooks()` (run by `yiwang manage events --loop`).
+
+Delivery is at least once: if a process dies after commit and before dispatch, `dispatch_pending()`
+picks the event up again, so handlers and receivers should be idempotent (the CloudEvents `id` is
+the outbox row's UUID and never changes between retries).
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 MAX_ATTEMPTS = 8
 BASE_BACKOFF_S = 30
+MAX_BACKOFF_S = 6 * 3600
+# dispatch_pending() leaves younger events to the on-commit dispatch of the process that wrote them.
+PENDING_GRACE_S = 30.0
 
 
 def subscribe(event_type: str, handler: Handler) -> None:
@@ -42,10 +50,16 @@ def unsubscribe(event_type: str, handler: Handler) -> None:
         _handlers[event_type].remove(handler)
 
 
-def publish(event_type: str, *, source: str, subject: str = "", data: dict[str, Any] | None = None) -> OutboxEvent:
+def publish(
+    event_type: str, *, source: str, subject: str = "", data: dict[str, Any] | None = None
+) -> OutboxEvent:
     """Record an event in the outbox inside the current transaction and dispatch it after commit."""
+    if not event_type or not source:
+        raise ValueError("事件类型和来源不能为空")
     event = OutboxEvent.objects.create(type=event_type, source=source, subject=subject, data=data or {})
-    transaction.on_commit(lambda: _dispatch(event.pk))
+    # robust: a failure while dispatching is logged and never reaches the code that committed;
+    # the event stays undispatched and dispatch_pending() retries it.
+    transaction.on_commit(lambda: _dispatch(event.pk), robust=True)
     return event
 
 
@@ -65,28 +79,40 @@ def _dispatch(event_id: Any) -> None:
         [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subs],
         ignore_conflicts=True,
     )
-    OutboxEvent.objects.filter(pk=event.pk).update(dispatched_at=now)
+    OutboxEvent.objects.filter(pk=event.pk, dispatched_at__isnull=True).update(dispatched_at=now)
 
 
-def dispatch_pending() -> int:
-    """Dispatch events left undispatched (e.g. the process died between commit and dispatch)."""
-    ids = list(OutboxEvent.objects.filter(dispatched_at__isnull=True).values_list("pk", flat=True)[:1000])
+def dispatch_pending(*, older_than_s: float = PENDING_GRACE_S, limit: int = 1000) -> int:
+    """Dispatch events left undispatched (e.g. the process died between commit and dispatch).
+
+    Events younger than `older_than_s` are left alone: the process that wrote them is normally
+    dispatching them right now (pass 0 to take everything).
+    """
+    cutoff = timezone.now() - timedelta(seconds=older_than_s)
+    ids = list(
+        OutboxEvent.objects.filter(dispatched_at__isnull=True, occurred_at__lte=cutoff)
+        .order_by("occurred_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     for event_id in ids:
         _dispatch(event_id)
     return len(ids)
 
 
 def cloudevent(event: OutboxEvent) -> dict[str, Any]:
-    return {
+    """The event as a CloudEvents 1.0 JSON object (structured content mode)."""
+    envelope: dict[str, Any] = {
         "specversion": "1.0",
         "id": str(event.id),
         "type": f"cn.yiwang.{event.type}",
         "source": f"/yiwang/{event.source}",
-        "subject": event.subject,
         "time": event.occurred_at.isoformat(),
         "datacontenttype": "application/json",
         "data": event.data,
     }
+    if event.subject:  # CloudEvents: an optional attribute, when present, must not be empty
+        envelope["subject"] = event.subject
+    return envelope
 
 
 def sign_body(secret: str, body: bytes) -> str:
@@ -94,12 +120,13 @@ def sign_body(secret: str, body: bytes) -> str:
 
 
 def verify_signature(secret: str, body: bytes, signature: str) -> bool:
-    return hmac.compare_digest(sign_body(secret, body), signature)
+    """What a receiver does: recompute the HMAC over the raw body and compare in constant time."""
+    return hmac.compare_digest(sign_body(secret, body).encode(), (signature or "").encode())
 
 
 def backoff_seconds(attempts: int) -> int:
     """30 s, 60 s, 2 min, 4 min … capped at 6 h."""
-    return int(min(BASE_BACKOFF_S * (2 ** max(attempts - 1, 0)), 6 * 3600))
+    return int(min(BASE_BACKOFF_S * (2 ** min(max(attempts - 1, 0), 30)), MAX_BACKOFF_S))
 
 
 Poster = Callable[[str, bytes, dict[str, str]], int]
@@ -108,7 +135,11 @@ Poster = Callable[[str, bytes, dict[str, str]], int]
 def _http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
     import requests
 
-    response = requests.post(url, data=body, headers=headers, timeout=settings.YIWANG_WEBHOOK_TIMEOUT_S)
+    # No redirects: a 3xx counts as a failure (and is retried) instead of silently turning into a GET.
+    response = requests.post(
+        url, data=body, headers=headers, timeout=settings.YIWANG_WEBHOOK_TIMEOUT_S, allow_redirects=False
+    )
+    response.close()
     return response.status_code
 
 
@@ -116,17 +147,28 @@ def deliver_due_webhooks(*, post: Poster = _http_post, now: Any = None) -> dict[
     """Try every delivery whose time has come; reschedule failures with backoff."""
     now = now or timezone.now()
     counts = {"delivered": 0, "retry": 0, "failed": 0}
-    due = WebhookDelivery.objects.select_related("subscription", "event").filter(
-        status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
-    )[:500]
+    due = (
+        WebhookDelivery.objects.select_related("subscription", "event")
+        .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")[:500]
+    )
     for delivery in due:
         body = json.dumps(cloudevent(delivery.event), ensure_ascii=False, sort_keys=True).encode()
         headers = {
             "Content-Type": "application/cloudevents+json; charset=utf-8",
             "X-Yiwang-Signature": sign_body(delivery.subscription.secret, body),
             "X-Yiwang-Delivery": str(delivery.pk),
+            "X-Yiwang-Event-Id": str(delivery.event.id),
+            "User-Agent": "yiwang-webhooks/1",
         }
+        if not delivery.subscription.active:  # switched off after the delivery was queued
+            delivery.status = WebhookDelivery.Status.FAILED
+            delivery.last_error = "订阅已停用"
+            delivery.save(update_fields=["status", "last_error"])
+            counts["failed"] += 1
+            continue
         delivery.attempts += 1
+        delivery.last_attempt_at = now
         try:
             status = post(delivery.subscription.url, body, headers)
             error = "" if 200 <= status < 300 else f"HTTP {status}"
@@ -143,5 +185,20 @@ def deliver_due_webhooks(*, post: Poster = _http_post, now: Any = None) -> dict[
         else:
             delivery.next_attempt_at = now + timedelta(seconds=backoff_seconds(delivery.attempts))
             counts["retry"] += 1
-        delivery.save(update_fields=["attempts", "status", "next_attempt_at", "last_error", "last_status_code"])
+        delivery.save(
+            update_fields=[
+                "attempts",
+                "status",
+                "next_attempt_at",
+                "last_error",
+                "last_status_code",
+                "last_attempt_at",
+            ]
+        )
     return counts
+
+
+def run_once() -> dict[str, int]:
+    """One pass of the event worker: recover undispatched events, then deliver due webhooks."""
+    dispatched = dispatch_pending()
+    return {"dispatched": dispatched, **deliver_due_webhooks()}

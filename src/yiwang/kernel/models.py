@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +31,8 @@ class AuditEntry(models.Model):
     # The person whose personal data was involved, for "谁查看了我的信息".
     subject_ref = models.CharField(_("数据主体"), max_length=80, blank=True, db_index=True)
     request_id = models.CharField(_("请求号"), max_length=64, blank=True)
-    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    # DjangoJSONEncoder: dates, UUIDs and Decimals may be passed as they are (they come back as strings).
+    detail = models.JSONField(_("详情"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -55,7 +57,7 @@ class OutboxEvent(models.Model):
     type = models.CharField(_("事件类型"), max_length=80, db_index=True)
     source = models.CharField(_("来源"), max_length=80)
     subject = models.CharField(_("对象"), max_length=120, blank=True)
-    data = models.JSONField(_("数据"), default=dict)
+    data = models.JSONField(_("数据"), default=dict, encoder=DjangoJSONEncoder)
     occurred_at = models.DateTimeField(_("发生时间"), auto_now_add=True, db_index=True)
     dispatched_at = models.DateTimeField(_("分发时间"), null=True, blank=True, db_index=True)
 
@@ -72,7 +74,9 @@ class WebhookSubscription(models.Model):
     name = models.CharField(_("订阅方"), max_length=120)
     url = models.URLField(_("回调地址"))
     secret = models.CharField(_("签名密钥"), max_length=128)
-    event_types = models.JSONField(_("事件类型"), default=list, help_text=_("空列表表示全部；支持前缀如 case.*"))
+    event_types = models.JSONField(
+        _("事件类型"), default=list, help_text=_("空列表表示全部；支持前缀如 case.*")
+    )
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -104,6 +108,7 @@ class WebhookDelivery(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
 
@@ -123,7 +128,12 @@ class Holiday(models.Model):
     date = models.DateField(_("日期"), unique=True)
     kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices)
     name = models.CharField(_("名称"), max_length=40, blank=True)
-    source = models.CharField(_("来源"), max_length=40, default="chinese-calendar")
+    source = models.CharField(
+        _("来源"),
+        max_length=40,
+        default="admin",
+        help_text=_("chinese-calendar 表示由该包导入；后台录入的记录重新导入时不会被覆盖"),
+    )
 
     class Meta:
         verbose_name = _("节假日")

@@ -86,7 +86,9 @@ class WorkCalendar:
         known_years: Iterable[int],
         provisional_years: Iterable[int] = (),
     ) -> WorkCalendar:
-        return cls(frozenset(days_off), frozenset(make_up_days), frozenset(known_years), frozenset(provisional_years))
+        return cls(
+            frozenset(days_off), frozenset(make_up_days), frozenset(known_years), frozenset(provisional_years)
+        )
 
     def is_known(self, day: date) -> bool:
         """True when `day`'s year has a confirmed arrangement (no fallback, nothing provisional)."""

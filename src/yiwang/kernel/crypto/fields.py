@@ -24,6 +24,8 @@ class FieldCipher:
     def __init__(self, key: bytes, index_key: bytes):
         if len(key) != 16:
             raise ValueError("SM4 key must be 16 bytes")
+        if len(index_key) < 16:
+            raise ValueError("blind-index key must be at least 16 bytes")
         self._key = key
         self._index_key = index_key
 
@@ -36,9 +38,14 @@ class FieldCipher:
         return PREFIX + base64.b64encode(nonce + body + encryptor.tag).decode()
 
     def decrypt(self, stored: str, *, context: bytes = b"") -> str:
-        if not stored.startswith(PREFIX):
+        if not isinstance(stored, str) or not stored.startswith(PREFIX):
             raise ValueError("unknown ciphertext version")
-        raw = base64.b64decode(stored[len(PREFIX) :])
+        try:
+            raw = base64.b64decode(stored[len(PREFIX) :], validate=True)
+        except ValueError:
+            raise ValueError("ciphertext is not valid base64") from None
+        if len(raw) < 12 + 16:
+            raise ValueError("ciphertext too short")
         nonce, body, tag = raw[:12], raw[12:-16], raw[-16:]
         decryptor = Cipher(algorithms.SM4(self._key), modes.GCM(nonce, tag)).decryptor()
         if context:
