@@ -31,6 +31,28 @@ _FIELD_MESSAGES = {
     "greater_than_equal": "数值过小",
     "less_than_equal": "数值过大",
     "json_invalid": "请求体不是合法的 JSON",
+    "string_type": "必须是字符串",
+    "int_type": "必须是整数",
+    "float_type": "必须是数字",
+    "bool_type": "必须是布尔值",
+    "bool_parsing": "必须是布尔值",
+    "list_type": "必须是列表",
+    "dict_type": "必须是对象",
+    "too_short": "条目过少",
+    "too_long": "条目过多",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "datetime_parsing": "时间格式应为 ISO 8601",
+    "datetime_from_date_parsing": "时间格式应为 ISO 8601",
+    "uuid_parsing": "不是合法的 UUID",
+    "uuid_type": "不是合法的 UUID",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+    "greater_than": "数值过小",
+    "less_than": "数值过大",
+    "decimal_parsing": "必须是数字",
+    "model_attributes_type": "请求体格式不正确",
+    "model_type": "请求体格式不正确",
 }
 
 
@@ -57,7 +79,9 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "auth.required", "需要登录或有效的访问令牌", None)
+    response = _error(request, 401, "auth.required", "需要登录或有效的访问令牌", None)
+    response["WWW-Authenticate"] = 'Bearer realm="yiwang"'
+    return response
 
 
 @api.exception_handler(HttpError)

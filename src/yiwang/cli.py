@@ -122,7 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     bench.add_argument("options", nargs="*", help="key=value options for the benchmark")
     bench.set_defaults(func=cmd_bench)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "bench" and all("=" in item for item in extra):
+        args.options = [*args.options, *extra]  # key=value options may follow --database
+    elif extra:
+        parser.error("无法识别的参数：" + " ".join(extra))
     if args.command == "bench" and args.database == "postgres" and not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = "postgres://yiwang:yiwang@127.0.0.1:5432/yiwang_bench"
     _setup_django()

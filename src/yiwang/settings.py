@@ -42,9 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks",
-    "oauth2_provider",
     "yiwang.kernel",
-    "yiwang.identity",
+    "yiwang.identity",  # before oauth2_provider: its Chinese consent page wins
+    "oauth2_provider",
     "yiwang.catalog",
     "yiwang.ledger",
     "yiwang.exchange",

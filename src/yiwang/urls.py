@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from oauth2_provider import urls as oauth2_urls
 
 from yiwang.api import api
 
@@ -10,7 +11,10 @@ admin.site.index_title = "后台管理"
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
-    path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    # Only the protocol endpoints: client management and dynamic registration stay unmounted
+    # (applications are registered by administrators in the back office).
+    path("o/", include((oauth2_urls.metadata_urlpatterns + oauth2_urls.base_urlpatterns
+                        + oauth2_urls.oidc_urlpatterns, "oauth2_provider"), namespace="oauth2_provider")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("yiwang.identity.urls")),
     path("catalog/", include("yiwang.catalog.urls")),

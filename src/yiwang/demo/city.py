@@ -34,7 +34,7 @@ DEPARTMENTS = [
 ]
 
 ROLES = [
-    ("window_clerk", "窗口受理人员", True), ("approver", "审批人员", True), ("supervisor", "科室负责人", True),
+    ("window_clerk", "窗口受理人员", True), ("approver", "审批人员", False), ("supervisor", "科室负责人", True),
     ("hotline_operator", "12345话务员", False), ("data_officer", "数据专员", False), ("leader", "领导", False),
     ("catalog_manager", "事项目录管理员", False), ("auditor", "监察审计人员", False),
 ]
