@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from yiwang.exchange.models import (
     AccessLog,
+    DataItem,
     Grant,
     Objection,
     Resource,
@@ -77,8 +78,19 @@ def grant_by_id(pk: str) -> Grant | None:
 
 def accesses_for_subject(subject_ref: str, *, limit: int = 200) -> list[AccessLog]:
     """谁用了我的数据: every call that reached this person's or enterprise's data."""
-    return list(AccessLog.objects.filter(subject_ref=subject_ref).exclude(result=AccessLog.Result.REFUSED)
+    rows = list(AccessLog.objects.filter(subject_ref=subject_ref).exclude(result=AccessLog.Result.REFUSED)
                 .prefetch_related("objections").order_by("-at", "-id")[:limit])
+    _attach_item_names(rows)
+    return rows
+
+
+def _attach_item_names(rows: list[AccessLog]) -> None:
+    """People read 姓名、户籍地址, not the item codes xm, hjdz: give each row its items' names."""
+    codes = {r.resource_code for r in rows}
+    names = {(i.resource.code, i.code): i.name
+             for i in DataItem.objects.select_related("resource").filter(resource__code__in=codes)}
+    for r in rows:
+        r.item_names = [names.get((r.resource_code, c), c) for c in r.items]  # type: ignore[attr-defined]
 
 
 def access_by_id(pk: int) -> AccessLog | None:
