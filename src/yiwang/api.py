@@ -91,6 +91,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from yiwang.catalog.api import router as catalog_router
+    from yiwang.certificates.api import router as certificates_router
     from yiwang.exchange.api import router as exchange_router
     from yiwang.identity.api import router as identity_router
     from yiwang.kernel.api import router as kernel_router
@@ -101,6 +102,7 @@ def _register_routers() -> None:
     api.add_router("/catalog", catalog_router)
     api.add_router("/ledger", ledger_router)
     api.add_router("/exchange", exchange_router)
+    api.add_router("/certificates", certificates_router)
 
 
 _register_routers()

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.ledger",
     "yiwang.exchange",
+    "yiwang.certificates",
     "yiwang.web",
     "yiwang.demo",
 ]

@@ -20,5 +20,6 @@ urlpatterns = [
     path("catalog/", include("yiwang.catalog.urls")),
     path("ledger/", include("yiwang.ledger.urls")),
     path("exchange/", include("yiwang.exchange.urls")),
+    path("certificates/", include("yiwang.certificates.urls")),
     path("", include("yiwang.web.urls")),
 ]

@@ -1,1 +1,0 @@
-"""Planned module (see DESIGN.md §1); not yet built."""

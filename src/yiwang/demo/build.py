@@ -15,7 +15,15 @@ def demo_is_built() -> bool:
 
 
 def build_demo(seed: int = 20261123) -> dict[str, int]:
-    from yiwang.demo import calendar_data, catalog_data, city, exchange_data, ledger_data, oauth_clients
+    from yiwang.demo import (
+        calendar_data,
+        catalog_data,
+        certificates_data,
+        city,
+        exchange_data,
+        ledger_data,
+        oauth_clients,
+    )
 
     summary: dict[str, int] = {}
     with acting_as(Actor(label="示范市演示数据")), transaction.atomic():
@@ -25,4 +33,5 @@ def build_demo(seed: int = 20261123) -> dict[str, int]:
         summary.update(catalog_data.build(seed))
         summary.update(ledger_data.build(seed))
         summary.update(exchange_data.build(seed))
+        summary.update(certificates_data.build(seed))
     return summary
