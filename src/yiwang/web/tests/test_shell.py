@@ -72,3 +72,9 @@ def test_workbench_is_for_staff_only(client: Client, citizen):  # type: ignore[n
     assert client.get("/workbench/").status_code == 302
     client.force_login(citizen)
     assert client.get("/workbench/").status_code == 403
+
+
+def test_chinese_by_default_even_for_an_english_browser(client: Client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-CN">' in html
+    assert "个人办事" in html
