@@ -5,3 +5,18 @@ import tempfile
 
 os.environ.setdefault("YIWANG_HOME", tempfile.mkdtemp(prefix="yiwang-test-"))
 os.environ.setdefault("YIWANG_FAST_HASHER", "1")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection_open(monkeypatch):  # type: ignore[no-untyped-def]
+    """Tests that call the WSGI app directly (schemathesis) run inside the test's transaction; Django
+    closes "old" connections at the end of every request, which on PostgreSQL would drop that
+    transaction (the test client avoids it only for its own requests)."""
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=False):
+        monkeypatch.setattr(conn, "close_if_unusable_or_obsolete", lambda: None)
+    yield
