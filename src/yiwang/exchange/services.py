@@ -33,7 +33,7 @@ from yiwang.exchange.models import (
 )
 from yiwang.exchange.providers import HttpProvider, Provider, ProviderUnavailable, TableProvider
 from yiwang.kernel import context, events
-from yiwang.kernel.audit import audit_record
+from yiwang.kernel.audit import audit_append, audit_record
 from yiwang.kernel.calendar import add_working_days
 from yiwang.kernel.crypto import sm3_hex
 from yiwang.kernel.errors import (
@@ -603,7 +603,7 @@ def gateway_call(*, resource_code: str, key: str = "", purpose: str, consumer_co
                        result=AccessLog.Result.OK if record is not None else AccessLog.Result.NOT_FOUND,
                        error_code="", **log_kw)
             if record is not None and subject_ref:
-                audit_record(action="exchange.lookup_read" if not questions else "exchange.verify_read",
+                audit_append(action="exchange.lookup_read" if not questions else "exchange.verify_read",
                              object_type="exchange_call", object_id=call_id, subject_ref=subject_ref,
                              detail={"purpose": purpose, "fields": requested, "resource": resource.name,
                                      "consumer": grant.consumer_name,

@@ -63,3 +63,18 @@ def test_append_only() -> None:
     entry.refresh_from_db()
     assert entry.action == "case.accept"
     assert AuditEntry.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_audit_append_writes_the_same_record_as_audit_record():
+    from yiwang.kernel.audit import audit_append, audit_for_subject
+    from yiwang.kernel.context import Actor, acting_as
+
+    with acting_as(Actor(user_id=7, label="赵强", on_behalf_of="person:abc"), req_id="req-append-1"):
+        audit_append(action="exchange.lookup_read", object_type="call", object_id="c1", subject_ref="person:p1",
+                     detail={"purpose": "核对户籍", "fields": ["xm"]})
+    (entry,) = audit_for_subject("person:p1")
+    assert (entry.actor_id, entry.actor_label, entry.on_behalf_of) == (7, "赵强", "person:abc")
+    assert entry.request_id == "req-append-1"
+    assert entry.detail == {"purpose": "核对户籍", "fields": ["xm"]}
+    assert entry.at is not None
