@@ -93,7 +93,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 # Management commands that are also top-level `yiwang` commands (e.g. `yiwang ledger audit`).
-PASSTHROUGH = ("ledger", "events", "catalog_import")
+PASSTHROUGH = ("ledger", "events", "catalog_import", "exchange_import")
 
 
 def main(argv: list[str] | None = None) -> int:

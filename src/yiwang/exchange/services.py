@@ -762,3 +762,62 @@ def digest_publish(day: date) -> Digest:
     audit_record(action="exchange.digest_published", object_type="exchange_digest", object_id=day.isoformat(),
                  detail={"calls": summary["calls"], "digest": summary["digest"], "ledger": ref})
     return digest
+
+
+# --- file import into a base registry --------------------------------------------------------------
+
+KEY_HEADERS = ("身份证号", "公民身份号码", "证件号码", "统一社会信用代码", "key")
+
+
+@dataclass
+class RegistryImportReport:
+    resource: str
+    imported: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+def registry_import(*, resource_code: str, filename: str, content: bytes) -> RegistryImportReport:
+    """Load a provider's CSV/Excel file into the base registry behind a table-backed resource.
+
+    Columns are the resource's data items, by name (姓名) or code (xm), plus a key column (身份证号 or
+    统一社会信用代码). Each row is merged into the subject's record whole or rejected whole with its row
+    number and reason."""
+    from yiwang.exchange.providers import TableProvider, read_rows, registry_put
+
+    resource = _resource(resource_code)
+    if resource is None:
+        raise NotFound("exchange.resource_not_found", "资源目录中没有该资源", "resource")
+    provider = provider_for(resource)
+    if not isinstance(provider, TableProvider):
+        raise ValidationFailed("exchange.not_table_resource", "该资源由部门接口提供，不能通过文件导入", "resource")
+    items = list(resource.items.all())
+    column_to_item = {i.name: i.code for i in items} | {i.code: i.code for i in items}
+    report = RegistryImportReport(resource=resource.code)
+    for number, row in enumerate(read_rows(filename, content), start=2):
+        key_raw = next((row[h] for h in KEY_HEADERS if row.get(h)), "")
+        if not key_raw:
+            report.rejected.append((number, "缺少身份证号或统一社会信用代码列"))
+            continue
+        try:
+            key = _normalise_key(resource, key_raw)
+        except DomainError as exc:
+            report.rejected.append((number, exc.message))
+            continue
+        unknown = [h for h in row if h and h not in column_to_item and h not in KEY_HEADERS]
+        if unknown:
+            report.rejected.append((number, f"未知信息项：{'、'.join(unknown)}"))
+            continue
+        values = {column_to_item[h]: v for h, v in row.items() if h in column_to_item and v != ""}
+        if not values:
+            report.rejected.append((number, "该行没有可导入的信息项"))
+            continue
+        with transaction.atomic():
+            record = provider.fetch(key) or {}
+            record.pop("_subject_ref", None)
+            record.update(values)
+            registry_put(registry=provider.registry, key=key, key_masked=_key_masked(resource, key),
+                         subject_ref=_subject_for(resource, key), data=record, source=f"文件导入：{filename}"[:60])
+        report.imported += 1
+    audit_record(action="exchange.registry_imported", object_type="exchange_resource", object_id=resource.code,
+                 detail={"file": filename, "imported": report.imported, "rejected": len(report.rejected)})
+    return report
