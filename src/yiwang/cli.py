@@ -5,6 +5,7 @@
   yiwang bench NAME [--database postgres]          run a benchmark, print one JSON object
   yiwang ledger audit|publish                      the transparency log (see docs/modules/ledger.md)
   yiwang events --once|--loop                      dispatch domain events and webhook deliveries
+  yiwang verify FILE --policy POLICY               check a proof bundle offline (no database)
   yiwang manage ARGS...                            any Django management command
 Every command uses the same data folder: $YIWANG_HOME (default ~/.yiwang).
 """
@@ -96,6 +97,28 @@ def cmd_bench(args: argparse.Namespace) -> int:
 PASSTHROUGH = ("ledger", "events", "catalog_import", "exchange_import")
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Offline: nothing but the bundle and the trusted keys (no database, no network, no Django)."""
+    from pathlib import Path
+
+    from yiwang.ledger.bundle import verify_bundle
+
+    try:
+        bundle = Path(args.file).read_bytes()
+        policy = Path(args.policy).read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"无法读取文件：{exc}", file=sys.stderr)
+        return 2
+    result = verify_bundle(bundle, policy)
+    if result.ok:
+        print(f"验证通过：{result.origin} 第 {result.index} 条，树大小 {result.size}，联署：{', '.join(result.cosigners)}")
+        return 0
+    print("验证未通过：")
+    for reason in result.reasons:
+        print(f"  - {reason}")
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("manage", *PASSTHROUGH):
@@ -122,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     bench.add_argument("options", nargs="*", help="key=value options for the benchmark")
     bench.set_defaults(func=cmd_bench)
+    verify = sub.add_parser("verify", help="离线验证证明文件（证照或账本条目）")
+    verify.add_argument("file", help="证明文件（/ledger/<账本>/bundle/<序号> 下载）")
+    verify.add_argument("--policy", required=True, help="信任策略文件（/ledger/policy 下载）：账本与见证方公钥")
+    verify.set_defaults(func=cmd_verify)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command == "bench" and all("=" in item for item in extra):
         args.options = [*args.options, *extra]  # key=value options may follow --database
@@ -129,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("无法识别的参数：" + " ".join(extra))
     if args.command == "bench" and args.database == "postgres" and not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = "postgres://yiwang:yiwang@127.0.0.1:5432/yiwang_bench"
-    _setup_django()
+    if args.command != "verify":
+        _setup_django()
     return int(args.func(args) or 0)
 
 
