@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yiwang.certificates import views
 
 app_name = "certificates"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("wallet/", views.wallet, name="wallet"),
+    path("c/<str:identifier>/", views.detail, name="detail"),
+    path("c/<str:identifier>/status/", views.change_status, name="change_status"),
+    path("verify/", views.verify, name="verify_form"),
+    path("verify/<str:identifier>/", views.verify, name="verify"),
+]
