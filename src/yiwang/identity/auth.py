@@ -11,11 +11,9 @@ revocation within the cache lifetime.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -118,10 +116,6 @@ class UserSnapshot:
                 "roles": sorted(self.roles), "elderly_mode": self.elderly_mode, "id_number": self.id_number_masked,
                 "phone": self.phone_masked, "assurance_level": self.assurance_level,
                 "organisation": self.organisation}
-
-    @cached_property
-    def me_json(self) -> bytes:
-        return json.dumps(self.me()).encode()
 
 
 _USER_CACHE: dict[int, tuple[float, UserSnapshot | None]] = {}
