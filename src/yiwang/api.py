@@ -90,9 +90,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
     from yiwang.certificates.api import router as certificates_router
     from yiwang.exchange.api import router as exchange_router
+    from yiwang.feedback.api import router as feedback_router
     from yiwang.identity.api import router as identity_router
     from yiwang.kernel.api import router as kernel_router
     from yiwang.ledger.api import router as ledger_router
@@ -103,6 +105,8 @@ def _register_routers() -> None:
     api.add_router("/ledger", ledger_router)
     api.add_router("/exchange", exchange_router)
     api.add_router("/certificates", certificates_router)
+    api.add_router("/cases", cases_router)
+    api.add_router("/feedback", feedback_router)
 
 
 _register_routers()

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "yiwang.ledger",
     "yiwang.exchange",
     "yiwang.certificates",
+    "yiwang.cases",
+    "yiwang.feedback",
     "yiwang.web",
     "yiwang.demo",
 ]
@@ -177,6 +179,7 @@ OAUTH2_PROVIDER = {
         "cases:write": "提交办件",
         "exchange:lookup": "数据共享查询",
         "ledger:read": "读取可信账本",
+        "certificates:issue": "部门业务系统签发电子证照（须为颁发机构的应用）",
     },
     "DEFAULT_SCOPES": ["openid"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,

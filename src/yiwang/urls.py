@@ -21,5 +21,7 @@ urlpatterns = [
     path("ledger/", include("yiwang.ledger.urls")),
     path("exchange/", include("yiwang.exchange.urls")),
     path("certificates/", include("yiwang.certificates.urls")),
+    path("cases/", include("yiwang.cases.urls")),
+    path("feedback/", include("yiwang.feedback.urls")),
     path("", include("yiwang.web.urls")),
 ]

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from yiwang.identity.models import (
+    ClientPolicy,
     Delegation,
     Enterprise,
     EnterpriseMandate,
@@ -137,3 +138,27 @@ def mandate_by_id(enterprise: Enterprise, pk: str) -> EnterpriseMandate | None:
 
 def staff_by_employee_no(employee_no: str) -> Staff | None:
     return Staff.objects.select_related("user").filter(employee_no=employee_no, active=True).first()
+
+
+def organisation_for_client(client_id: str) -> Organisation | None:
+    """The body that runs an OAuth client (a department system), from its ClientPolicy; None for a client
+    without a policy or without an organisation (a third-party app)."""
+    if not client_id:
+        return None
+    policy = (ClientPolicy.objects.select_related("organisation")
+              .filter(application__client_id=client_id).first())
+    return policy.organisation if policy is not None else None
+
+
+def supervisors_of(org_code: str) -> list[User]:
+    """Users who head a department (role supervisor): they receive 超期督办 notices."""
+    return [s.user for s in Staff.objects.select_related("user").filter(
+        organisation__code=org_code, active=True, roles__code="supervisor")]
+
+
+def organisation_by_code(code: str) -> Organisation | None:
+    return Organisation.objects.filter(code=code).first()
+
+
+def organisation_by_short_name(short_name: str) -> Organisation | None:
+    return Organisation.objects.filter(short_name=short_name).first()
