@@ -17,10 +17,12 @@ def demo_is_built() -> bool:
 def build_demo(seed: int = 20261123) -> dict[str, int]:
     from yiwang.demo import (
         calendar_data,
+        cases_data,
         catalog_data,
         certificates_data,
         city,
         exchange_data,
+        feedback_data,
         ledger_data,
         oauth_clients,
     )
@@ -34,6 +36,8 @@ def build_demo(seed: int = 20261123) -> dict[str, int]:
         summary.update(ledger_data.build(seed))
         summary.update(exchange_data.build(seed))
         summary.update(certificates_data.build(seed))
+        summary.update(cases_data.build(seed))
+        summary.update(feedback_data.build(seed))
     # Certificates reach the ledger through after-commit event handlers; publish a checkpoint that
     # covers them so that the demo's verification pages show a witnessed proof from the start.
     from yiwang.ledger import selectors as ledger_selectors
