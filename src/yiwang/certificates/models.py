@@ -90,3 +90,63 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.number}"
+
+
+class CertificateShare(models.Model):
+    """授权用证: the holder lets a department (by its USCC) or a named third party use one certificate for a
+    stated purpose (useCause) until an end date. The grantee presents the share token (stored as a SHA-256
+    checksum, and encrypted so that the holder can show it again), or is staff of the granted department."""
+
+    class GranteeKind(models.TextChoices):
+        DEPARTMENT = "department", _("政府部门")
+        PARTY = "party", _("指定第三方")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="shares")
+    grantee_kind = models.CharField(_("被授权方类型"), max_length=12, choices=GranteeKind.choices)
+    grantee_name = models.CharField(_("被授权方"), max_length=120)
+    grantee_org_code = models.CharField(_("被授权部门代码"), max_length=18, blank=True, db_index=True)
+    purpose = models.CharField(_("用证事由"), max_length=200)
+    valid_until = models.DateField(_("授权截止日期"))
+    token_checksum = models.CharField(max_length=64, unique=True)
+    token_enc = models.TextField(_("用证令牌（密文）"))
+    granted_by = models.CharField(_("授权人"), max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("授权用证")
+        verbose_name_plural = _("授权用证")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} → {self.grantee_name}"
+
+
+class CertificateUse(models.Model):
+    """用证记录: one use of a certificate (through a share, by a department's staff, or as application
+    material of a case), shown to the holder."""
+
+    class Channel(models.TextChoices):
+        SHARE_TOKEN = "share_token", _("凭用证令牌")
+        DEPARTMENT = "department", _("部门工作人员")
+        SERVICE = "service", _("办件材料复用")
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="uses")
+    share = models.ForeignKey(CertificateShare, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="uses")
+    channel = models.CharField(_("用证方式"), max_length=12, choices=Channel.choices)
+    at = models.DateTimeField(_("用证时间"), auto_now_add=True, db_index=True)
+    user_label = models.CharField(_("用证人"), max_length=120)
+    org_code = models.CharField(_("用证单位代码"), max_length=18, blank=True)
+    org_name = models.CharField(_("用证单位"), max_length=120, blank=True)
+    purpose = models.CharField(_("用证事由"), max_length=200)
+    reference = models.CharField(_("关联业务"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("用证记录")
+        verbose_name_plural = _("用证记录")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} @ {self.at:%Y-%m-%d %H:%M} {self.org_name or self.user_label}"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ninja import Schema
@@ -57,3 +57,54 @@ class VerifyOut(Schema):
     valid_until: date | None = None
     signatures: dict[str, bool]
     ledger: LedgerOut | None = None
+
+
+class UseIn(Schema):
+    identifier: str = ""
+    purpose: str = ""
+    reference: str = ""
+    operator: str = ""
+
+
+class FieldOut(Schema):
+    key: str
+    label: str
+    value: Any
+
+
+class ShareOut(Schema):
+    grantee_name: str
+    purpose: str
+    valid_until: date
+
+
+class UseOut(Schema):
+    at: datetime
+    purpose: str
+    user_label: str
+
+
+class SharedOut(Schema):
+    identifier: str
+    name: str
+    number: str
+    status: str
+    label: str
+    reasons: list[str]
+    holder_name: str
+    holder_code: str
+    holder_code_type: str
+    fields: list[FieldOut]
+    issuer_name: str
+    issuer_code: str
+    issued_on: date
+    valid_from: date
+    valid_until: date | None
+    payload: dict[str, Any]
+    payload_digest: str
+    signature_sm2: str
+    signature_ed25519: str
+    public_key_sm2: str
+    public_key_ed25519: str
+    share: ShareOut
+    use: UseOut

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from yiwang.certificates.models import Certificate, CertificateType
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from yiwang.certificates.models import Certificate, CertificateShare, CertificateType, CertificateUse
 from yiwang.identity import selectors as identity_selectors
 
 MANAGER_ROLES = frozenset({"approver", "supervisor"})
@@ -37,7 +41,13 @@ def certificate_types() -> list[CertificateType]:
 
 
 def may_view(user: Any, cert: Certificate) -> bool:
-    return cert.subject_ref in {r for r, _ in wallet_refs(user)} or may_manage(user, cert)
+    return may_hold(user, cert) or may_manage(user, cert)
+
+
+def may_hold(user: Any, cert: Certificate) -> bool:
+    """The holder: the person, or someone who may act for the holding enterprise. Only the holder grants
+    and withdraws 授权用证."""
+    return cert.subject_ref in {r for r, _ in wallet_refs(user)}
 
 
 def may_manage(user: Any, cert: Certificate) -> bool:
@@ -52,3 +62,60 @@ def may_issue_for(user: Any, issuer_code: str) -> bool:
     staff = identity_selectors.staff_for_user(user)
     return (staff is not None and staff.active and staff.organisation.code == issuer_code.strip().upper()
             and bool(MANAGER_ROLES & set(user.role_names())))
+
+
+def valid_certificates() -> Any:
+    """Issued (not revoked or suspended) and within 有效期 today."""
+    today = timezone.localdate()
+    return (Certificate.objects.select_related("type")
+            .filter(status=Certificate.Status.ISSUED, valid_from__lte=today)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today)))
+
+
+def wallet_certificates_by_type(subject_refs: list[str], type_names: list[str]) -> dict[str, list[Certificate]]:
+    """For 材料免提交: the holders' usable certificates of the named types (证照类型名称 as in a catalog
+    material's `certificate_type`, e.g. "出生医学证明", "营业执照"), newest first. Only types with at least one
+    usable certificate appear as keys."""
+    if not subject_refs or not type_names:
+        return {}
+    out: dict[str, list[Certificate]] = {}
+    for cert in valid_certificates().filter(subject_ref__in=subject_refs, type__name__in=type_names):
+        out.setdefault(cert.type.name, []).append(cert)
+    return out
+
+
+def shares_for_certificate(cert: Certificate) -> list[CertificateShare]:
+    return list(CertificateShare.objects.filter(certificate=cert).annotate(use_count=Count("uses")))
+
+
+def share_state(share: CertificateShare, today: date | None = None) -> str:
+    """active | expired | revoked"""
+    if share.revoked_at is not None:
+        return "revoked"
+    return "expired" if share.valid_until < (today or timezone.localdate()) else "active"
+
+
+def uses_for_certificate(cert: Certificate, limit: int = 200) -> list[CertificateUse]:
+    """用证记录, newest first."""
+    return list(CertificateUse.objects.filter(certificate=cert).select_related("share")[:limit])
+
+
+def use_counts(certs: list[Certificate]) -> dict[Any, int]:
+    rows = (CertificateUse.objects.filter(certificate__in=certs).values("certificate")
+            .annotate(n=Count("id")).values_list("certificate", "n"))
+    return dict(rows)
+
+
+def staff_organisation(user: Any) -> Any:
+    """The active staff member's organisation, or None."""
+    staff = identity_selectors.staff_for_user(user)
+    return staff.organisation if staff is not None and staff.active else None
+
+
+def organisation_for_client(client_id: str) -> Any:
+    return identity_selectors.organisation_for_client(client_id)
+
+
+def departments() -> list[Any]:
+    """Departments a holder may grant a certificate's use to."""
+    return list(identity_selectors.departments())

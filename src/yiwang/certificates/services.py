@@ -7,21 +7,30 @@ import hashlib
 import json
 import os
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from yiwang.certificates import identifier as ident
-from yiwang.certificates.models import Certificate, CertificateType, IssuerKey
+from yiwang.certificates.models import (
+    Certificate,
+    CertificateShare,
+    CertificateType,
+    CertificateUse,
+    IssuerKey,
+)
 from yiwang.identity import selectors as identity_selectors
+from yiwang.kernel import context
 from yiwang.kernel.audit import audit_record
 from yiwang.kernel.crypto import decrypt_field, encrypt_field
 from yiwang.kernel.crypto.hashing import sm3
 from yiwang.kernel.crypto.signing import Ed25519Signer, Ed25519Verifier, Sm2Signer, Sm2Verifier
-from yiwang.kernel.errors import Conflict, DomainError, NotFound, ValidationFailed
+from yiwang.kernel.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from yiwang.kernel.events import publish
 from yiwang.kernel.masking import mask_id_number
 from yiwang.ledger import selectors as ledger_selectors
@@ -371,3 +380,202 @@ def certificate_verify(identifier: str | None = None, *, presented: dict[str, An
     else:
         result.reasons.insert(0, "签名有效，证照状态正常")
     return result
+
+
+# --- 授权用证 (holder-authorised use) and 用证记录 ------------------------------------------------------
+
+SHARE_MAX_DAYS = 366
+TOKEN_PREFIX = "ycs_"
+
+
+def _share_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def _checksum(token: str) -> str:
+    return hashlib.sha256(token.strip().encode()).hexdigest()
+
+
+def share_max_until(cert: Certificate, today: date | None = None) -> date:
+    """The latest end date a share of `cert` may have: a year ahead, and not past the certificate's 有效期."""
+    limit = (today or timezone.localdate()) + timedelta(days=SHARE_MAX_DAYS)
+    return min(limit, cert.valid_until) if cert.valid_until else limit
+
+
+def _purpose(purpose: str) -> str:
+    purpose = (purpose or "").strip()
+    if len(purpose) < 2:
+        raise ValidationFailed("certificate.purpose_required", "请填写用证事由", "purpose")
+    return purpose[:200]
+
+
+@transaction.atomic
+def certificate_share_create(*, identifier: str, grantee_kind: str, purpose: str, valid_until: date,
+                             granted_by: str, grantee_org_code: str = "", grantee_name: str = "",
+                             today: date | None = None) -> tuple[CertificateShare, str]:
+    """授权用证: the holder (checked by the caller) grants one certificate's use for `purpose` until
+    `valid_until` (at most a year, not past the certificate's own validity) to a department by its USCC or
+    to a named third party. Returns the share and its token (also kept encrypted for the holder)."""
+    cert = _get(identifier)
+    if cert.status != Certificate.Status.ISSUED:
+        raise Conflict("certificate.not_active", f"该证照{cert.get_status_display()}，不能授权使用", "identifier")
+    purpose = _purpose(purpose)
+    today = today or timezone.localdate()
+    if valid_until < today:
+        raise ValidationFailed("certificate.share_bad_until", "授权截止日期不能早于今天", "valid_until")
+    if valid_until > today + timedelta(days=SHARE_MAX_DAYS):
+        raise ValidationFailed("certificate.share_bad_until", "授权期限最长一年", "valid_until")
+    if cert.valid_until is not None and valid_until > cert.valid_until:
+        raise ValidationFailed("certificate.share_bad_until",
+                               f"授权截止日期不能晚于证照有效期（{cert.valid_until:%Y-%m-%d}）", "valid_until")
+    org_code = ""
+    if grantee_kind == CertificateShare.GranteeKind.DEPARTMENT:
+        org = identity_selectors.departments().filter(code=grantee_org_code.strip().upper()).first()
+        if org is None:
+            raise ValidationFailed("certificate.unknown_grantee", "没有该部门", "grantee_org_code")
+        org_code, grantee_name = org.code, org.name
+    elif grantee_kind == CertificateShare.GranteeKind.PARTY:
+        grantee_name = (grantee_name or "").strip()
+        if len(grantee_name) < 2:
+            raise ValidationFailed("certificate.grantee_required", "请填写被授权方名称", "grantee_name")
+    else:
+        raise ValidationFailed("certificate.bad_grantee_kind", "被授权方类型应为 department 或 party", "grantee_kind")
+    token = _share_token()
+    share = CertificateShare(certificate=cert, grantee_kind=grantee_kind, grantee_name=grantee_name[:120],
+                             grantee_org_code=org_code, purpose=purpose, valid_until=valid_until,
+                             token_checksum=_checksum(token), token_enc=encrypt_field(token),
+                             granted_by=granted_by[:120])
+    share.full_clean(exclude=["certificate"])
+    share.save(force_insert=True)
+    audit_record(action="certificate.share", object_type="certificate", object_id=cert.identifier,
+                 subject_ref=cert.subject_ref, detail={"share": str(share.pk), "grantee": share.grantee_name,
+                                                       "grantee_org_code": org_code, "purpose": purpose,
+                                                       "valid_until": valid_until.isoformat()})
+    return share, token
+
+
+@transaction.atomic
+def certificate_share_revoke(*, identifier: str, share_id: str) -> CertificateShare:
+    """The holder withdraws a share; later uses are refused with `certificate.share_revoked`."""
+    cert = _get(identifier)
+    share = _share_of(cert, share_id)
+    if share.revoked_at is not None:
+        raise Conflict("certificate.share_revoked", "该授权已撤回", "share")
+    share.revoked_at = timezone.now()
+    share.save(update_fields=["revoked_at"])
+    audit_record(action="certificate.share_revoke", object_type="certificate", object_id=cert.identifier,
+                 subject_ref=cert.subject_ref, detail={"share": str(share.pk), "grantee": share.grantee_name})
+    return share
+
+
+def _share_of(cert: Certificate, share_id: str) -> CertificateShare:
+    try:
+        share = CertificateShare.objects.filter(certificate=cert, pk=share_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        share = None
+    if share is None:
+        raise NotFound("certificate.share_not_found", "没有该授权", "share")
+    return share
+
+
+def share_token(share: CertificateShare) -> str:
+    """The token, for the holder to show again."""
+    return decrypt_field(share.token_enc)
+
+
+def _refuse_unusable(share: CertificateShare, today: date) -> None:
+    if share.revoked_at is not None:
+        raise PermissionDenied("certificate.share_revoked",
+                               f"持证人已于 {timezone.localtime(share.revoked_at):%Y-%m-%d} 撤回该授权", "token")
+    if share.valid_until < today:
+        raise PermissionDenied("certificate.share_expired", f"该授权已于 {share.valid_until:%Y-%m-%d} 到期", "token")
+    cert = share.certificate
+    if cert.status != Certificate.Status.ISSUED:
+        raise PermissionDenied("certificate.not_usable",
+                               f"该证照{cert.get_status_display()}：{cert.status_reason}", "identifier")
+
+
+@dataclass
+class SharedRead:
+    """What a grantee receives: the signed payload (with the full 持证主体代码), the signatures and the
+    verification, and the use recorded for the holder."""
+
+    certificate: Certificate
+    share: CertificateShare
+    use: CertificateUse
+    payload: dict[str, Any]
+    verification: Verification
+
+
+def _shared_read(share: CertificateShare, *, channel: str, user_label: str, org_code: str, org_name: str,
+                 purpose: str, reference: str, actor: context.Actor | None) -> SharedRead:
+    cert = share.certificate
+    use = CertificateUse.objects.create(certificate=cert, share=share, channel=channel, user_label=user_label[:120],
+                                        org_code=org_code, org_name=org_name[:120], purpose=purpose[:200],
+                                        reference=reference[:60])
+    payload = payload_of(cert)
+    # The payload carries the holder's full 身份证号 / 信用代码: a personal-data read, shown to the holder.
+    audit_record(action="certificate.share_read", object_type="certificate", object_id=cert.identifier,
+                 subject_ref=cert.subject_ref, actor=actor,
+                 detail={"share": str(share.pk), "grantee": share.grantee_name, "user": user_label,
+                         "org_code": org_code, "purpose": purpose, "fields": ["holder_code", "content"]})
+    return SharedRead(cert, share, use, payload, certificate_verify(cert.identifier))
+
+
+@transaction.atomic
+def certificate_use_by_token(*, token: str, identifier: str = "", purpose: str = "", reference: str = "",
+                             operator: str = "", today: date | None = None) -> SharedRead:
+    """A grantee presents the share token (and optionally the identifier it expects, and who operates):
+    refused when the token is unknown, revoked or expired, or the certificate is no longer usable; else the
+    use is recorded."""
+    token = (token or "").strip()
+    share = (CertificateShare.objects.select_related("certificate", "certificate__type")
+             .filter(token_checksum=_checksum(token)).first() if token.startswith(TOKEN_PREFIX) else None)
+    if share is None:
+        raise PermissionDenied("certificate.share_invalid", "用证令牌无效", "token")
+    if identifier and identifier.strip().upper() != share.certificate.identifier:
+        raise PermissionDenied("certificate.share_mismatch", "用证令牌与证照标识不符", "identifier")
+    _refuse_unusable(share, today or timezone.localdate())
+    actor = context.current_actor()
+    if actor.user_id is None:
+        actor = context.Actor(user_id=None, label=f"用证令牌：{share.grantee_name}"[:120], roles=actor.roles)
+    who = actor.label if actor.user_id else share.grantee_name
+    operator = (operator or "").strip()[:40]
+    return _shared_read(share, channel=CertificateUse.Channel.SHARE_TOKEN,
+                        user_label=f"{who}（经办：{operator}）" if operator else who,
+                        org_code=share.grantee_org_code, org_name=share.grantee_name,
+                        purpose=(purpose or "").strip() or share.purpose, reference=reference, actor=actor)
+
+
+@transaction.atomic
+def certificate_use_by_department(*, identifier: str, org_code: str, org_name: str, user_label: str,
+                                  purpose: str = "", reference: str = "", today: date | None = None) -> SharedRead:
+    """Staff of a granted department read the certificate under the holder's live share to that department."""
+    cert = _get(identifier)
+    today = today or timezone.localdate()
+    shares = list(CertificateShare.objects.select_related("certificate", "certificate__type")
+                  .filter(certificate=cert, grantee_kind=CertificateShare.GranteeKind.DEPARTMENT,
+                          grantee_org_code=org_code).order_by("-valid_until"))
+    if not shares:
+        raise PermissionDenied("certificate.not_shared", "持证人未授权本部门使用该证照", "identifier")
+    live = [s for s in shares if s.revoked_at is None and s.valid_until >= today]
+    share = live[0] if live else shares[0]
+    _refuse_unusable(share, today)
+    return _shared_read(share, channel=CertificateUse.Channel.DEPARTMENT, user_label=user_label, org_code=org_code,
+                        org_name=org_name, purpose=(purpose or "").strip() or share.purpose, reference=reference,
+                        actor=None)
+
+
+@transaction.atomic
+def certificate_use_record(*, identifier: str, user_label: str, org_code: str, org_name: str, purpose: str,
+                           reference: str) -> None:
+    """Record a use that the holder sees in 用证记录, e.g. the certificate reused as application material
+    of a case (purpose "办件材料", reference the 办件编号). Called by higher tiers (cases)."""
+    cert = _get(identifier)
+    purpose = _purpose(purpose)
+    CertificateUse.objects.create(certificate=cert, channel=CertificateUse.Channel.SERVICE,
+                                  user_label=(user_label or "").strip()[:120] or "system", org_code=org_code[:18],
+                                  org_name=org_name[:120], purpose=purpose, reference=(reference or "")[:60])
+    audit_record(action="certificate.use", object_type="certificate", object_id=cert.identifier,
+                 subject_ref=cert.subject_ref, detail={"org_code": org_code, "purpose": purpose,
+                                                       "reference": reference})

@@ -1,7 +1,9 @@
 """Demo data for 电子证照: the certificate catalogue and certificates issued through the services —
 张伟's 居民户口簿 and 结婚证 (with 陈静), 李娜's 示范市青禾餐饮有限公司 营业执照 and 食品经营许可证, and
 about thirty more across 示范市's people and enterprises, including an expired, a suspended and a
-revoked one. Deterministic from the seed."""
+revoked one. Deterministic from the seed. Also: the 卫健委 出生医学证明 system as an OAuth client allowed to
+issue (`certificates:issue`, client id `shifan-wjw-birth`, secret in $YIWANG_HOME/oauth_clients.json), and
+张伟 sharing his 户口簿 with 示范市商业银行 (授权用证) with one recorded use."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ def build(seed: int) -> dict[str, int]:
         if ctype is None:
             return None
         issuer = departments[ctype.issuer_short_name]
+        who: dict[str, Any]
         if isinstance(holder, Person):
             who = {"holder_name": holder.real_name, "holder_code": _id(holder), "holder_code_type": "公民身份号码"}
         else:
@@ -130,5 +133,45 @@ def build(seed: int) -> dict[str, int]:
         services.certificate_suspend(identifier=estates[1].identifier, reason="异议登记期间暂停使用")
         counts["suspended"] += 1
     del old_food
+    shares = _shares(services, issued, zhang)
+    clients = _issuer_client(departments.get("卫健委"))
     return {"证照类型": len(types), "电子证照": len([c for c in issued if c is not None]),
-            "已撤销证照": counts["revoked"], "已暂停证照": counts["suspended"]}
+            "已撤销证照": counts["revoked"], "已暂停证照": counts["suspended"], "授权用证": shares,
+            "证照签发应用": clients}
+
+
+BIRTH_CLIENT_ID = "shifan-wjw-birth"
+
+
+def _issuer_client(org: Any) -> int:
+    """The 卫健委 birth-certificate system: a client-credentials client bound to its department that may
+    issue (`certificates:issue`). Idempotent on the client id; the secret goes to oauth_clients.json."""
+    from oauth2_provider.models import Application
+
+    from yiwang.demo import oauth_clients
+    from yiwang.identity import services as identity_services
+
+    if org is None or Application.objects.filter(client_id=BIRTH_CLIENT_ID).exists():
+        return 0
+    app, secret = identity_services.client_register(
+        name="卫健委出生医学证明系统", grant=Application.GRANT_CLIENT_CREDENTIALS, scopes=["certificates:issue"],
+        client_id=BIRTH_CLIENT_ID, organisation=org, description="部门业务系统，以客户端凭证签发出生医学证明")
+    oauth_clients._write_secrets({app.client_id: {"name": app.name, "client_secret": secret,
+                                                  "scopes": "certificates:issue", "redirect_uri": ""}})
+    return 1
+
+
+def _shares(services: Any, issued: list[Any], zhang: Person | None) -> int:
+    """张伟 lets 示范市商业银行 use his 户口簿 for a housing loan; the bank has used it once."""
+    if zhang is None:
+        return 0
+    hukou = next((c for c in issued if c is not None and c.subject_ref == zhang.subject_ref
+                  and c.name == "居民户口簿"), None)
+    if hukou is None:
+        return 0
+    share, token = services.certificate_share_create(
+        identifier=hukou.identifier, grantee_kind="party", grantee_name="示范市商业银行", purpose="办理个人住房贷款",
+        valid_until=TODAY + timedelta(days=90), granted_by=zhang.real_name, today=TODAY)
+    services.certificate_use_by_token(token=token, identifier=hukou.identifier, operator="信贷部 王敏",
+                                      reference="贷款申请 HL2026-0042", today=TODAY)
+    return 1
