@@ -1,1 +1,1 @@
-"""Planned module (see DESIGN.md §1); not yet built."""
+"""好差评: ratings of ended cases, the 差评 rectification loop (整改 → 回访) and rating figures."""

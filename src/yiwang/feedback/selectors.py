@@ -1,0 +1,158 @@
+"""好差评 reads: a case's rating, a department's rectifications, and the rating figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
+
+from yiwang.cases import selectors as case_selectors
+from yiwang.feedback.models import BAD_SCORES, DIMENSIONS, GOOD_SCORES, Rating, Rectification
+from yiwang.kernel.masking import mask_name
+
+WINDOWS = (7, 30, 90)
+
+
+def rating_for_case(case: Any) -> Rating | None:
+    return Rating.objects.filter(case=case).first()
+
+
+def rating_by_number(number: str) -> Rating | None:
+    return Rating.objects.filter(case_number=number).first()
+
+
+def rectification_by_id(pk: Any) -> Rectification | None:
+    try:
+        return Rectification.objects.select_related("rating", "rating__case").filter(pk=pk).first()
+    except Exception:  # malformed UUID
+        return None
+
+
+def rectifications(*, department_code: str, status: str = "") -> QuerySet[Rectification]:
+    qs = Rectification.objects.filter(department_code=department_code).select_related("rating", "rating__case")
+    if status == "todo":
+        qs = qs.exclude(status=Rectification.Status.CLOSED)
+    elif status:
+        qs = qs.filter(status=status)
+    return qs.order_by("status", "deadline", "opened_at")
+
+
+def rectification_view(rect: Rectification, *, today: date | None = None) -> dict[str, Any]:
+    """What staff see: the rating and the applicant's name masked (they handle the 差评, they do not
+    need the person's full identity; the phone is reached through the case record if at all)."""
+    today = today or timezone.localdate()
+    r = rect.rating
+    return {
+        "id": str(rect.pk), "case_number": rect.case_number, "case_title": r.case_title,
+        "department_name": rect.department_name, "status": rect.status, "status_label": rect.get_status_display(),
+        "score": r.score, "score_label": r.score_label, "comment": r.comment,
+        "dimensions": {str(DIMENSIONS[k]): v for k, v in r.dimensions.items() if k in DIMENSIONS},
+        "applicant": mask_name(r.case.applicant_name) if r.case_id else "",
+        "opened_at": rect.opened_at, "deadline": rect.deadline,
+        "overdue": rect.status != Rectification.Status.CLOSED and rect.deadline < today,
+        "action_taken": rect.action_taken, "rectified_at": rect.rectified_at,
+        "followup_at": rect.followup_at, "followup_contacted": rect.followup_contacted,
+        "followup_result": rect.followup_result, "followup_satisfied": rect.followup_satisfied,
+        "closed_at": rect.closed_at, "on_time": rect.on_time,
+    }
+
+
+# --- figures ---------------------------------------------------------------------------------------
+
+
+def pct(n: int, d: int) -> float | None:
+    """n/d as a percentage with one decimal, or None when there is nothing to divide by."""
+    return round(100.0 * n / d, 1) if d else None
+
+
+@dataclass(frozen=True)
+class Window:
+    days: int
+    since: datetime
+    until: datetime
+    today: date
+
+
+def window(days: int, today: date | None = None) -> Window:
+    """The last `days` calendar days up to and including `today` (Asia/Shanghai)."""
+    if days not in WINDOWS:
+        days = 30
+    today = today or timezone.localdate()
+    tz = timezone.get_current_timezone()
+    since = datetime.combine(today - timedelta(days=days - 1), time.min, tzinfo=tz)
+    until = datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz)
+    return Window(days, since, until, today)
+
+
+def _block(ended: int, ratings: QuerySet[Rating], rects: QuerySet[Rectification], today: date) -> dict[str, Any]:
+    agg = ratings.aggregate(n=Count("pk"), good=Count("pk", filter=Q(score__in=GOOD_SCORES)),
+                            bad=Count("pk", filter=Q(score__in=BAD_SCORES)), mean=Avg("score"))
+    due = rects.filter(Q(status=Rectification.Status.CLOSED) | Q(deadline__lt=today))
+    due_n = due.count()
+    on_time = due.filter(on_time=True).count()
+    n = agg["n"] or 0
+    return {
+        "ended": ended, "rated": n, "rating_rate": pct(n, ended),
+        "satisfied": agg["good"] or 0, "satisfaction": pct(agg["good"] or 0, n),
+        "mean": round(agg["mean"], 2) if agg["mean"] is not None else None,
+        "bad": agg["bad"] or 0, "bad_rate": pct(agg["bad"] or 0, n),
+        "rectifications": rects.count(), "rectifications_due": due_n, "rectified_on_time": on_time,
+        "on_time_rate": pct(on_time, due_n),
+        "rectifications_open": rects.exclude(status=Rectification.Status.CLOSED).count(),
+    }
+
+
+def figures(*, days: int = 30, item_code: str = "", department_code: str = "",
+            today: date | None = None) -> dict[str, Any]:
+    """Rating figures over the window, for everything and per department and per item.
+
+    - rating rate: cases rated / cases that ended (办结 or 不予受理) in the window, the rating counted
+      with its case (a case ended in the window and rated later still counts as rated);
+    - satisfaction: share of ratings of 4–5 (好评), and the mean score;
+    - 差评 rate: share of ratings of 1–2;
+    - rectification on time: of the rectifications opened in the window that are due (closed, or past
+      their deadline), the share closed (回访 recorded) on or before the deadline.
+    """
+    w = window(days, today)
+    ended_qs = case_selectors.ended_cases(since=w.since, until=w.until, item_code=item_code,
+                                          department_code=department_code)
+    ratings = Rating.objects.filter(case_ended_at__gte=w.since, case_ended_at__lt=w.until)
+    rects = Rectification.objects.filter(opened_at__gte=w.since, opened_at__lt=w.until)
+    if item_code:
+        ratings = ratings.filter(item_code=item_code)
+        rects = rects.filter(rating__item_code=item_code)
+    if department_code:
+        ratings = ratings.filter(department_code=department_code)
+        rects = rects.filter(department_code=department_code)
+    total = _block(ended_qs.count(), ratings, rects, w.today)
+    ended_by_dept = dict(ended_qs.values_list("department_code").annotate(n=Count("pk")).values_list(
+        "department_code", "n"))
+    names = dict(ended_qs.values_list("department_code", "department_name").distinct())
+    per_department = []
+    for code in sorted(ended_by_dept, key=lambda c: -ended_by_dept[c]):
+        block = _block(ended_by_dept[code], ratings.filter(department_code=code),
+                       rects.filter(department_code=code), w.today)
+        per_department.append({"code": code, "name": names.get(code, code), **block})
+    ended_by_item = dict(ended_qs.values_list("item_code").annotate(n=Count("pk")).values_list("item_code", "n"))
+    titles = dict(ended_qs.values_list("item_code", "title").distinct())
+    per_item = []
+    for code in sorted(ended_by_item, key=lambda c: -ended_by_item[c])[:50]:
+        if not code:
+            continue  # bundles are figured under their lead department
+        block = _block(ended_by_item[code], ratings.filter(item_code=code),
+                       rects.filter(rating__item_code=code), w.today)
+        per_item.append({"code": code, "name": titles.get(code, code), **block})
+    dims = {}
+    for key, label in DIMENSIONS.items():
+        values = [r[key] for r in ratings.values_list("dimensions", flat=True) if isinstance(r, dict) and key in r]
+        dims[str(label)] = round(sum(values) / len(values), 2) if values else None
+    distribution = {s: 0 for s in range(5, 0, -1)}
+    for score, n in ratings.values_list("score").annotate(n=Count("pk")).values_list("score", "n"):
+        distribution[score] = n
+    return {"days": w.days, "since": w.since.date().isoformat(), "until": w.today.isoformat(),
+            "item": item_code, "department": department_code, "total": total,
+            "per_department": per_department, "per_item": per_item, "dimensions": dims,
+            "distribution": [{"score": s, "n": n} for s, n in distribution.items()]}
