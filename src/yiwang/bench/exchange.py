@@ -1,5 +1,6 @@
 """`yiwang bench exchange`: gateway look-ups per second and latency, in process, with masking, the
-grant check, quota, the access log row and the audit record that every call writes.
+grant check, the daily quota and per-minute rate count (in the database, shared by all processes),
+the access log row and the audit record that every call writes.
 
 Options (key=value): people (2000), lookups (3000), seed (20261123), verify_share (0.2).
 `yiwang bench` has already set Django up on the user's data folder, so the run re-executes itself in a
@@ -106,10 +107,14 @@ def _child(options: dict[str, str]) -> dict[str, Any]:
             times.append((time.perf_counter() - t) * 1000)
             found += res.found
         total = time.perf_counter() - start
-    from yiwang.exchange.models import AccessLog
+    from django.db.models import Sum
+
+    from yiwang.exchange.models import AccessLog, GrantUsage
     from yiwang.kernel.models import AuditEntry
 
     logged = AccessLog.objects.filter(grant=grant).count()
+    served = AccessLog.objects.filter(grant=grant, result__in=["ok", "not_found"]).count()
+    counted = GrantUsage.objects.filter(grant_id=grant.pk).aggregate(n=Sum("calls"))["n"] or 0
     return {
         "database": connection.vendor,
         "people": n_people,
@@ -126,6 +131,7 @@ def _child(options: dict[str, str]) -> dict[str, Any]:
         "masked_answers": masked,
         "access_log_rows": logged,
         "log_rows_match_calls": logged == n_lookups + 50,
+        "usage_count_matches_served": counted == served,
         "audit_rows": AuditEntry.objects.filter(action__startswith="exchange.").count(),
     }
 

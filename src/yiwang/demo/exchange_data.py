@@ -254,6 +254,29 @@ def build_calls(rng: random.Random, orgs: dict[str, Organisation]) -> int:
     return calls + 4
 
 
+def build_objections(zhang_ref: str) -> int:
+    """Two people object to a call on their data: one 20 days ago, left unanswered by the department
+    and so escalated to 数据局 (shown flagged on the bureau's workbench), one yesterday, still open.
+    张伟's own calls are left without objections (the browser path objects to one of them)."""
+    from yiwang.exchange.models import AccessLog, Objection
+
+    rows = (AccessLog.objects.filter(result=AccessLog.Result.OK, subject_ref__startswith="person:")
+            .exclude(subject_ref=zhang_ref).exclude(consumer_code=services.PREFILL_CONSUMER_CODE).order_by("at", "id"))
+    made = 0
+    for ago, reason in ((20, "我近期没有在该部门办理任何业务，不清楚为何查询我的信息"), (1, "查询事由与我办理的事项不符，请说明")):
+        access = rows.filter(at__lt=_at(ago, 8, 0)).last()
+        if access is None:
+            continue
+        raised = _at(ago, 9, 15)
+        with acting_as(Actor(label="数据主体（演示）")):
+            obj = services.objection_raise(subject_ref=access.subject_ref, access=access, reason=reason, now=raised)
+        Objection.objects.filter(pk=obj.pk).update(created_at=raised)
+        made += 1
+    with acting_as(Actor(label="异议督办定时任务")):
+        services.objections_escalate_due()
+    return made
+
+
 def build(seed: int) -> dict[str, int]:
     rng = random.Random(seed + 7)
     _day["today"] = timezone.localdate()
@@ -264,6 +287,8 @@ def build(seed: int) -> dict[str, int]:
     summary.update({f"基础库·{k}": v for k, v in build_registries(rng).items()})
     summary.update(build_requests(orgs, resources))
     summary["共享调用"] = build_calls(rng, orgs)
+    zhang = Person.objects.filter(real_name="张伟", phone_masked="138****0001").first()
+    summary["数据使用异议"] = build_objections(zhang.subject_ref if zhang is not None else "")
     for ago in range(1, 8):
         services.digest_publish(_today() - timedelta(days=ago))
     return summary

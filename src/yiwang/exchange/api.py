@@ -164,9 +164,11 @@ def _subjects(request: HttpRequest) -> list[str]:
 
 
 def _access_out(a: AccessLog) -> AccessOut:
+    objs = list(a.objections.all())
     return AccessOut(id=a.pk, at=a.at, consumer=a.consumer_name, resource=a.resource_name or a.resource_code,
                      provider=a.provider_name, purpose=a.purpose, legal_basis=a.legal_basis, items=list(a.items),
-                     mode=a.mode, result=a.result, objections=len(a.objections.all()))
+                     mode=a.mode, result=a.result, objections=len(objs),
+                     objection_status=max(objs, key=lambda o: o.created_at).status if objs else "")
 
 
 @router.get("/my-data", response=list[AccessOut], auth=SessionAuth())
@@ -186,7 +188,8 @@ def objection(request: HttpRequest, access_id: int, payload: ObjectionIn) -> tup
     if access is None or access.subject_ref not in subjects:
         raise NotFound("exchange.access_not_found", "没有这条调用记录", "access_id")
     obj = services.objection_raise(subject_ref=access.subject_ref, access=access, reason=payload.reason)
-    return 201, ObjectionOut(id=str(obj.pk), access=access.pk, status=obj.status, created_at=obj.created_at)
+    return 201, ObjectionOut(id=str(obj.pk), access=access.pk, status=obj.status, created_at=obj.created_at,
+                             due_on=obj.due_on, escalated_at=obj.escalated_at)
 
 
 @router.get("/figures", response=dict, auth=SessionAuth())

@@ -238,11 +238,15 @@ class Grant(models.Model):
 
 
 class GrantUsage(models.Model):
-    """Calls per grant per day (quota)."""
+    """Calls per grant per day (the daily quota) and in the current minute (the rate limit): one row,
+    counted by one conditional UPDATE in the transaction that writes the call's access-log row, so
+    every process (gunicorn workers, commands) shares the same counts."""
 
     grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="usage")
     day = models.DateField()
     calls = models.PositiveIntegerField(default=0)
+    minute = models.BigIntegerField(default=0, help_text=_("当前计数的分钟（Unix 时间 // 60）"))
+    minute_calls = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["grant", "day"], name="exchange_usage_unique_day")]
@@ -290,19 +294,24 @@ class AccessLog(models.Model):
 
 
 class Objection(models.Model):
-    """A person or enterprise disputes an access to their data; recorded for follow-up."""
+    """A person or enterprise disputes an access to their data. The department that made the call
+    answers by `due_on` (working days); left unanswered it is escalated to the data bureau."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("待处理")
+        ESCALATED = "escalated", _("逾期未答复，已提交数据局督办")
         ANSWERED = "answered", _("已答复")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     access = models.ForeignKey(AccessLog, on_delete=models.PROTECT, related_name="objections")
     subject_ref = models.CharField(max_length=60, db_index=True)
     reason = models.CharField(_("异议理由"), max_length=500)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     response = models.CharField(max_length=500, blank=True)
+    answered_by = models.CharField(_("答复单位"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    due_on = models.DateField(_("答复期限"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("提交数据局督办时间"), null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

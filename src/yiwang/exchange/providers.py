@@ -32,22 +32,36 @@ class Provider(Protocol):
 # --- the registry table -------------------------------------------------------------------------
 
 
+_FETCH_SQL: dict[str, str] = {}
+
+
 class TableProvider:
     """A base registry held in `RegistryRecord` (encrypted JSON, blind-indexed key)."""
 
     def __init__(self, registry: str):
         self.registry = registry
 
-    def fetch(self, key: str) -> dict[str, Any] | None:
+    def fetch(self, key: str, *, cursor: Any = None) -> dict[str, Any] | None:
+        """The record for `key`, or None. `cursor`: the caller's open cursor on the default database
+        (the gateway passes its own)."""
         from django.db import connection
 
-        from yiwang.exchange.models import RegistryRecord
-
         # One indexed SELECT on (registry, key_index): the gateway's hot path, without ORM overhead.
-        qn = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {qn('data_enc')}, {qn('subject_ref')} FROM {qn(RegistryRecord._meta.db_table)} "
-                           f"WHERE {qn('registry')} = %s AND {qn('key_index')} = %s", [self.registry, blind_index(key)])
+        sql = _FETCH_SQL.get(connection.vendor)
+        if sql is None:
+            from yiwang.exchange.models import RegistryRecord
+
+            qn = connection.ops.quote_name
+            sql = _FETCH_SQL[connection.vendor] = (
+                f"SELECT {qn('data_enc')}, {qn('subject_ref')} FROM {qn(RegistryRecord._meta.db_table)} "
+                f"WHERE {qn('registry')} = %s AND {qn('key_index')} = %s")
+        params = [self.registry, blind_index(key)]
+        if cursor is None:
+            with connection.cursor() as own:
+                own.execute(sql, params)
+                row = own.fetchone()
+        else:
+            cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:
             return None

@@ -107,6 +107,7 @@ class AccessOut(Schema):
     mode: str
     result: str
     objections: int
+    objection_status: str = ""  # the latest objection's: open / escalated (已提交数据局督办) / answered
 
 
 class ObjectionIn(Schema):
@@ -118,3 +119,5 @@ class ObjectionOut(Schema):
     access: int
     status: str
     created_at: datetime
+    due_on: date | None = None
+    escalated_at: datetime | None = None

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -97,8 +97,25 @@ def access_by_id(pk: int) -> AccessLog | None:
     return AccessLog.objects.filter(pk=pk).first()
 
 
-def objections_open() -> QuerySet[Objection]:
-    return Objection.objects.select_related("access").filter(status=Objection.Status.OPEN)
+PENDING_OBJECTIONS = (Objection.Status.OPEN, Objection.Status.ESCALATED)
+
+
+def objections_open(*, consumer_code: str | None = None) -> QuerySet[Objection]:
+    """Objections waiting for an answer, those escalated to the data bureau first; with `consumer_code`,
+    only those about that department's calls (the department answers them first)."""
+    qs = Objection.objects.select_related("access").filter(status__in=PENDING_OBJECTIONS)
+    if consumer_code is not None:
+        qs = qs.filter(access__consumer_code=consumer_code)
+    return qs.order_by(F("escalated_at").desc(nulls_last=True), "due_on", "created_at")
+
+
+def objection_by_id(pk: str) -> Objection | None:
+    try:
+        return Objection.objects.select_related("access").filter(pk=pk).first()
+    except (ValueError, TypeError):
+        return None
+    except Exception:  # malformed UUID
+        return None
 
 
 def recent_calls(consumer_code: str, limit: int = 20) -> list[AccessLog]:
@@ -148,5 +165,6 @@ def figures(*, days: int = 30, today: date | None = None) -> dict[str, Any]:
         "refused_requests": ShareRequest.objects.filter(status__in=[ShareRequest.Status.REFUSED,
                                                                     ShareRequest.Status.REJECTED]).count(),
         "refusals_by_reason": refusals,
-        "objections_open": Objection.objects.filter(status=Objection.Status.OPEN).count(),
+        "objections_open": Objection.objects.filter(status__in=PENDING_OBJECTIONS).count(),
+        "objections_escalated": Objection.objects.filter(status=Objection.Status.ESCALATED).count(),
     }

@@ -5,7 +5,6 @@ cases, objections, and the daily digest of the access log."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from collections import Counter
@@ -13,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F, Field
 from django.utils import timezone
 
@@ -273,6 +273,7 @@ def grant_create(*, resource: Resource, consumer_code: str, consumer_name: str, 
         masking={i: (masking or {}).get(i, defaults[i]) for i in items}, purpose=purpose, legal_basis=legal_basis,
         valid_from=valid_from or timezone.now(), valid_until=valid_until, rate_per_minute=rate_per_minute,
         daily_quota=daily_quota)
+    transaction.on_commit(forget_grants)
     audit_record(action="exchange.grant_created", object_type="exchange_grant", object_id=str(grant.pk),
                  detail={"resource": resource.code, "consumer": consumer_code, "items": list(items)})
     return grant
@@ -285,6 +286,7 @@ def grant_revoke(*, grant: Grant, reason: str) -> Grant:
     Grant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=timezone.now(),
                                                                        revoked_reason=reason[:200])
     grant.refresh_from_db()
+    transaction.on_commit(forget_grants)
     audit_record(action="exchange.grant_revoked", object_type="exchange_grant", object_id=str(grant.pk),
                  detail={"reason": reason[:200]})
     return grant
@@ -304,6 +306,7 @@ def grant_issue_credentials(*, grant: Grant) -> tuple[str, str]:
         scopes=["exchange:lookup"], organisation=org,
         description=f"数据共享授权 {grant.pk}"[:200])
     Grant.objects.filter(pk=grant.pk).update(client_id=app.client_id)
+    transaction.on_commit(forget_grants)
     grant.client_id = app.client_id
     return app.client_id, secret
 
@@ -330,33 +333,22 @@ class GatewayError(DomainError):
         self.call_id = call_id
 
 
-class _RateWindow:
-    """Calls per grant per minute, counted in this process."""
+@dataclass(slots=True)
+class GrantView:
+    """What the gateway needs from a live grant: read as one row, no model instance on the hot path.
+    `raw` keeps the columns as the database returned them, so the count can check that the row is
+    still exactly this one (see `_count_call`)."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: dict[str, tuple[int, int]] = {}
-
-    def hit(self, key: str, limit: int) -> bool:
-        minute = int(time.time() // 60)
-        with self._lock:
-            held_minute, n = self._counts.get(key, (minute, 0))
-            if held_minute != minute:
-                n = 0
-            if n >= limit:
-                self._counts[key] = (minute, n)
-                return False
-            self._counts[key] = (minute, n + 1)
-            if len(self._counts) > 50_000:
-                self._counts.clear()
-            return True
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
-
-
-rate_window = _RateWindow()
+    pk: uuid.UUID
+    consumer_code: str
+    consumer_name: str
+    items: list[str]
+    masking: dict[str, str]
+    legal_basis: str
+    rate_per_minute: int
+    daily_quota: int
+    client_id: str = ""
+    raw: tuple[Any, ...] = ()
 
 
 def provider_for(resource: Resource) -> Provider:
@@ -392,9 +384,6 @@ def _subject_for(resource: Resource, key: str) -> str:
     return person.subject_ref if person is not None else ""
 
 
-_GRANT_SQL: dict[str, str] = {}
-
-
 def _concrete(f: Any) -> Field[Any, Any]:
     if not isinstance(f, Field):
         raise TypeError(f"{f} is not a concrete field")
@@ -405,59 +394,192 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _active_grant(*, resource: Resource, consumer_code: str | None, client_id: str | None,
-                  now: datetime) -> Grant | None:
-    """The consumer's live grant for the resource (not revoked, within its period), read on every call
-    straight from the table (one small indexed query, no cache: a revocation counts at once)."""
-    grant_f = Grant._meta
-    qn = connection.ops.quote_name
-    key = f"{connection.vendor}|{consumer_code is not None}|{client_id is not None}"
-    sql = _GRANT_SQL.get(key)
+def _col(model: Any, name: str, conn: BaseDatabaseWrapper) -> str:
+    return str(conn.ops.quote_name(str(_concrete(model._meta.get_field(name)).column)))
+
+
+# SQL of the hot path, built once per database vendor (and variant) from the models' own metadata.
+_SQL: dict[tuple[str, ...], str] = {}
+
+
+# The grant columns the gateway reads, in order; the count re-checks all of them (see _count_call).
+_GRANT_COLUMNS = ("consumer_code", "consumer_name", "items", "masking", "legal_basis", "rate_per_minute",
+                  "daily_quota")
+_GRANT_JSON = frozenset({"items", "masking"})
+
+
+def _grant_sql(conn: BaseDatabaseWrapper, by_consumer: bool, by_client: bool) -> str:
+    key = ("grant", conn.vendor, str(by_consumer), str(by_client))
+    sql = _SQL.get(key)
     if sql is None:
-        cols = ", ".join(qn(str(_concrete(grant_f.get_field(n)).column)) for n in (
-            "id", "consumer_code", "consumer_name", "items", "masking", "purpose", "legal_basis", "rate_per_minute",
-            "daily_quota", "valid_until"))
-        where = [f"{qn('resource_id')} = %s", f"{qn('revoked_at')} IS NULL", f"{qn('valid_from')} <= %s",
-                 f"{qn('valid_until')} > %s"]
-        if consumer_code is not None:
-            where.append(f"{qn('consumer_code')} = %s")
-        if client_id is not None:
-            where.append(f"{qn('client_id')} = %s")
-        sql = _GRANT_SQL[key] = (f"SELECT {cols} FROM {qn(grant_f.db_table)} WHERE {' AND '.join(where)} "
-                                 f"ORDER BY {qn('valid_until')} DESC LIMIT 1")
-    at = grant_f.get_field("valid_from").get_db_prep_value(now, connection)
-    params: list[Any] = [grant_f.get_field("id").get_db_prep_value(resource.pk, connection), at, at]
+        cols = ", ".join(_col(Grant, n, conn) for n in ("id", *_GRANT_COLUMNS))
+        where = [f"{_col(Grant, 'resource', conn)} = %s", f"{_col(Grant, 'revoked_at', conn)} IS NULL",
+                 f"{_col(Grant, 'valid_from', conn)} <= %s", f"{_col(Grant, 'valid_until', conn)} > %s"]
+        if by_consumer:
+            where.append(f"{_col(Grant, 'consumer_code', conn)} = %s")
+        if by_client:
+            where.append(f"{_col(Grant, 'client_id', conn)} = %s")
+        sql = _SQL[key] = (f"SELECT {cols} FROM {conn.ops.quote_name(Grant._meta.db_table)} "
+                           f"WHERE {' AND '.join(where)} ORDER BY {_col(Grant, 'valid_until', conn)} DESC LIMIT 1")
+    return sql
+
+
+# Live grants seen lately, per (resource, consumer, client): saves the grant query on most calls. Safe
+# because the count that every served call makes (_count_call, in the transaction with its log row)
+# re-checks in the database that the grant is still live and unchanged; when it is not, the call is
+# served again from a fresh read. A miss is never cached, so a first grant counts at once.
+_GRANT_CACHE: dict[tuple[Any, ...], tuple[float, GrantView]] = {}
+GRANT_CACHE_S = 5.0
+_CACHE_VENDORS = frozenset({"sqlite", "postgresql"})
+
+
+def forget_grants() -> None:
+    _GRANT_CACHE.clear()
+
+
+def _active_grant(*, resource: Resource, consumer_code: str | None, client_id: str | None, now: datetime,
+                  conn: BaseDatabaseWrapper | None = None, cursor: Any = None,
+                  use_cache: bool = False) -> tuple[GrantView | None, bool]:
+    """The consumer's live grant for the resource (not revoked, within its period) and whether it came
+    from the cache. Without the cache: one small indexed query."""
+    conn = conn or connections[DEFAULT_DB_ALIAS]
+    cache_key = (resource.pk, consumer_code, client_id)
+    use_cache = use_cache and conn.vendor in _CACHE_VENDORS and not conn.in_atomic_block
+    if use_cache:
+        hit = _GRANT_CACHE.get(cache_key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1], True
+    at = conn.ops.adapt_datetimefield_value(now)
+    params: list[Any] = [_uuid_param(resource.pk, conn), at, at]
     if consumer_code is not None:
         params.append(consumer_code)
     if client_id is not None:
         params.append(client_id)
-    with connection.cursor() as cursor:
+    sql = _grant_sql(conn, consumer_code is not None, client_id is not None)
+    if cursor is None:
+        with conn.cursor() as own:
+            own.execute(sql, params)
+            row = own.fetchone()
+    else:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
-        return None
-    return Grant(id=uuid.UUID(str(row[0])), resource=resource, consumer_code=row[1], consumer_name=row[2],
-                 items=_json(row[3]), masking=_json(row[4]), purpose=row[5], legal_basis=row[6],
-                 rate_per_minute=row[7], daily_quota=row[8], client_id=client_id or "")
+        _GRANT_CACHE.pop(cache_key, None)
+        return None, False
+    view = GrantView(pk=row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(str(row[0])), consumer_code=row[1],
+                     consumer_name=row[2], items=_json(row[3]), masking=_json(row[4]), legal_basis=row[5],
+                     rate_per_minute=row[6], daily_quota=row[7], client_id=client_id or "", raw=tuple(row[1:]))
+    if conn.vendor in _CACHE_VENDORS and not conn.in_atomic_block:
+        if len(_GRANT_CACHE) > 10_000:
+            _GRANT_CACHE.clear()
+        _GRANT_CACHE[cache_key] = (time.monotonic() + GRANT_CACHE_S, view)
+    return view, False
 
 
-def _take_quota(grant: Grant, day: date) -> bool:
-    """Count one call against the grant's daily quota; False when the quota is spent."""
-    usage_f = GrantUsage._meta
-    qn = connection.ops.quote_name
-    grant_id = usage_f.get_field("grant").get_db_prep_value(grant.pk, connection)
-    day_param = usage_f.get_field("day").get_db_prep_value(day, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {qn(usage_f.db_table)} SET {qn('calls')} = {qn('calls')} + 1 "
-                       f"WHERE {qn('grant_id')} = %s AND {qn('day')} = %s AND {qn('calls')} < %s",
-                       [grant_id, day_param, grant.daily_quota])
+def _uuid_param(value: uuid.UUID, conn: BaseDatabaseWrapper) -> Any:
+    # UUIDField.get_db_prep_value: the hex text where the database has no UUID type, else the UUID.
+    return value if conn.features.has_native_uuid_field else value.hex
+
+
+# --- the per-minute rate and the daily quota, in the database ----------------------------------------
+
+QUOTA_EXCEEDED = "exchange.quota_exceeded"
+RATE_LIMITED = "exchange.rate_limited"
+
+
+def _minute_of(now: datetime) -> int:
+    return int(now.timestamp() // 60)
+
+
+def _count_sql(conn: BaseDatabaseWrapper, by_client: bool) -> str:
+    key = ("count", conn.vendor, str(by_client))
+    sql = _SQL.get(key)
+    if sql is None:
+        t = conn.ops.quote_name(GrantUsage._meta.db_table)
+        calls, minute, minute_calls = (_col(GrantUsage, n, conn) for n in ("calls", "minute", "minute_calls"))
+        json_param = "CAST(%s AS jsonb)" if conn.vendor == "postgresql" else "%s"
+        same = [f"{_col(Grant, n, conn)} = {json_param if n in _GRANT_JSON else '%s'}" for n in _GRANT_COLUMNS]
+        live = [f"{_col(Grant, 'id', conn)} = %s", f"{_col(Grant, 'revoked_at', conn)} IS NULL",
+                f"{_col(Grant, 'valid_from', conn)} <= %s", f"{_col(Grant, 'valid_until', conn)} > %s", *same]
+        if by_client:
+            live.append(f"{_col(Grant, 'client_id', conn)} = %s")
+        sql = _SQL[key] = (
+            f"UPDATE {t} SET {calls} = {calls} + 1, "
+            f"{minute_calls} = CASE WHEN {minute} = %s THEN {minute_calls} + 1 ELSE 1 END, {minute} = %s "
+            f"WHERE {_col(GrantUsage, 'grant', conn)} = %s AND {_col(GrantUsage, 'day', conn)} = %s "
+            f"AND {calls} < %s AND ({minute} <> %s OR {minute_calls} < %s) "
+            f"AND EXISTS (SELECT 1 FROM {conn.ops.quote_name(Grant._meta.db_table)} WHERE {' AND '.join(live)})")
+    return sql
+
+
+def _usage_row(cursor: Any, conn: BaseDatabaseWrapper, grant_param: Any, day_param: Any) -> tuple[int, int, int] | None:
+    t = conn.ops.quote_name(GrantUsage._meta.db_table)
+    cols = ", ".join(_col(GrantUsage, n, conn) for n in ("calls", "minute", "minute_calls"))
+    cursor.execute(f"SELECT {cols} FROM {t} WHERE {_col(GrantUsage, 'grant', conn)} = %s "
+                   f"AND {_col(GrantUsage, 'day', conn)} = %s", [grant_param, day_param])
+    row = cursor.fetchone()
+    return (int(row[0]), int(row[1]), int(row[2])) if row is not None else None
+
+
+def _limit_reached(row: tuple[int, int, int] | None, grant: GrantView, minute: int) -> str:
+    if row is None:
+        return "" if grant.daily_quota >= 1 and grant.rate_per_minute >= 1 else (
+            QUOTA_EXCEEDED if grant.daily_quota < 1 else RATE_LIMITED)
+    calls, held_minute, minute_calls = row
+    if calls >= grant.daily_quota:
+        return QUOTA_EXCEEDED
+    if held_minute == minute and minute_calls >= grant.rate_per_minute:
+        return RATE_LIMITED
+    return ""
+
+
+GRANT_CHANGED = "exchange.grant_changed"
+
+
+def _count_call(cursor: Any, conn: BaseDatabaseWrapper, grant: GrantView, day: date, now: datetime,
+                *, at_param: Any = None) -> str:
+    """Count one call against the grant's daily quota and its per-minute rate: one conditional UPDATE of
+    the grant's row for the day (a fixed window per minute kept in the same row), run in the
+    transaction that writes the call's log row. Every process counts on the same row, so the limits
+    hold across gunicorn workers. The same statement checks that the grant is still live (not revoked,
+    within its period) and still exactly as read (items, masking, limits …), so a revocation or an
+    edit counts at once even when the grant was read from the cache.
+
+    Returns "" when counted, else QUOTA_EXCEEDED, RATE_LIMITED or GRANT_CHANGED."""
+    minute = _minute_of(now)
+    grant_param = _uuid_param(grant.pk, conn)
+    day_param = conn.ops.adapt_datefield_value(day)
+    at = at_param if at_param is not None else conn.ops.adapt_datetimefield_value(now)
+    params = [minute, minute, grant_param, day_param, grant.daily_quota, minute, grant.rate_per_minute,
+              grant_param, at, at, *grant.raw]
+    if grant.client_id:
+        params.append(grant.client_id)
+    sql = _count_sql(conn, bool(grant.client_id))
+    cursor.execute(sql, params)
+    if cursor.rowcount:
+        return ""
+    row = _usage_row(cursor, conn, grant_param, day_param)
+    if row is None:  # the first call of the day: create the row (another process may do so at once)
+        GrantUsage.objects.bulk_create([GrantUsage(grant_id=grant.pk, day=day, calls=0, minute=minute,
+                                                   minute_calls=0)], ignore_conflicts=True)
+        cursor.execute(sql, params)
         if cursor.rowcount:
-            return True
-    if GrantUsage.objects.filter(grant_id=grant.pk, day=day).exists():
-        return False
-    GrantUsage.objects.create(grant_id=grant.pk, day=day, calls=1)
-    return grant.daily_quota >= 1
+            return ""
+        row = _usage_row(cursor, conn, grant_param, day_param)
+    return _limit_reached(row, grant, minute) or GRANT_CHANGED
 
+
+def usage_now(grant: Grant | GrantView, *, now: datetime | None = None) -> dict[str, int]:
+    """The grant's counts as every process sees them: calls today and in the current minute."""
+    now = now or timezone.now()
+    row = GrantUsage.objects.filter(grant_id=grant.pk, day=timezone.localdate(now)).values_list(
+        "calls", "minute", "minute_calls").first()
+    if row is None:
+        return {"calls_today": 0, "calls_this_minute": 0}
+    return {"calls_today": row[0], "calls_this_minute": row[2] if row[1] == _minute_of(now) else 0}
+
+
+# --- catalogue metadata, cached briefly in process ---------------------------------------------------
 
 _RESOURCE_CACHE: dict[str, tuple[float, Resource | None]] = {}
 RESOURCE_CACHE_S = 5.0
@@ -480,39 +602,47 @@ def forget_resources() -> None:
     _RESOURCE_CACHE.clear()
 
 
-_LOG_SQL: dict[str, tuple[str, list[Any]]] = {}
+# --- the access log ----------------------------------------------------------------------------------
+
 _LOG_COLUMNS = ("at", "grant", "consumer_code", "consumer_name", "actor_label", "resource_code", "resource_name",
                 "provider_name", "mode", "purpose", "legal_basis", "subject_ref", "key_masked", "items", "result",
                 "error_code", "latency_ms", "request_id", "call_id")
+_LOG_SQL: dict[str, str] = {}
+_ITEMS_ENCODER = AccessLog._meta.get_field("items").encoder  # type: ignore[union-attr]
 
 
-def _write_log(*, at: datetime, grant: Grant | None, consumer_code: str, consumer_name: str, resource: Resource | None,
-               resource_code: str, mode: str, purpose: str, legal_basis: str, subject_ref: str, key_masked: str,
-               items: list[str], result: str, error_code: str, started: float, call_id: str) -> None:
-    """Append one access-log row. A plain INSERT (the gateway's hot path); values are prepared by the
-    model's own fields, so the row is what AccessLog.objects.create would have written."""
+def _log_sql(conn: BaseDatabaseWrapper) -> str:
+    sql = _LOG_SQL.get(conn.vendor)
+    if sql is None:
+        sql = _LOG_SQL[conn.vendor] = (
+            f"INSERT INTO {conn.ops.quote_name(AccessLog._meta.db_table)} "
+            f"({', '.join(_col(AccessLog, n, conn) for n in _LOG_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_LOG_COLUMNS))})")
+    return sql
+
+
+def _write_log(*, at: datetime, grant: GrantView | None, consumer_code: str, consumer_name: str,
+               resource: Resource | None, resource_code: str, mode: str, purpose: str, legal_basis: str,
+               subject_ref: str, key_masked: str, items: list[str], result: str, error_code: str, started: float,
+               call_id: str, conn: BaseDatabaseWrapper | None = None, cursor: Any = None,
+               at_param: Any = None) -> None:
+    """Append one access-log row: a plain INSERT (the gateway's hot path). Dates, UUIDs and JSON are
+    adapted exactly as the model's fields adapt them (DateTimeField, UUIDField, JSONField →
+    connection.ops), so the row is what AccessLog.objects.create would have written."""
+    conn = conn or connections[DEFAULT_DB_ALIAS]
     actor = context.current_actor()
-    values: dict[str, Any] = {
-        "at": at, "grant": grant.pk if grant else None, "consumer_code": consumer_code[:40],
-        "consumer_name": consumer_name[:100], "actor_label": actor.label[:120], "resource_code": resource_code[:40],
-        "resource_name": resource.name if resource else "", "provider_name": resource.provider_name if resource else "",
-        "mode": mode, "purpose": purpose[:200], "legal_basis": legal_basis[:200], "subject_ref": subject_ref,
-        "key_masked": key_masked[:20], "items": items, "result": result, "error_code": error_code[:60],
-        "latency_ms": round((time.perf_counter() - started) * 1000, 3), "request_id": context.request_id()[:40],
-        "call_id": uuid.UUID(call_id),
-    }
-    held = _LOG_SQL.get(connection.vendor)
-    if held is None:
-        meta = AccessLog._meta
-        qn = connection.ops.quote_name
-        cols = [_concrete(meta.get_field(n)) for n in _LOG_COLUMNS]
-        held = _LOG_SQL[connection.vendor] = (
-            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(str(f.column)) for f in cols)}) "
-            f"VALUES ({', '.join(['%s'] * len(cols))})", cols)
-    sql, fields = held
-    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    params = [
+        at_param if at_param is not None else conn.ops.adapt_datetimefield_value(at),
+        _uuid_param(grant.pk, conn) if grant else None, consumer_code[:40], consumer_name[:100], actor.label[:120],
+        resource_code[:40], resource.name if resource else "", resource.provider_name if resource else "", str(mode),
+        purpose[:200], legal_basis[:200], subject_ref, key_masked[:20], conn.ops.adapt_json_value(items, _ITEMS_ENCODER),
+        str(result), error_code[:60], round((time.perf_counter() - started) * 1000, 3), context.request_id()[:40],
+        _uuid_param(uuid.UUID(call_id), conn),
+    ]
+    if cursor is None:
+        with conn.cursor() as own:
+            own.execute(_log_sql(conn), params)
+    else:
+        cursor.execute(_log_sql(conn), params)
 
 
 def gateway_call(*, resource_code: str, key: str = "", purpose: str, consumer_code: str | None = None,
@@ -522,19 +652,25 @@ def gateway_call(*, resource_code: str, key: str = "", purpose: str, consumer_co
     """One gateway call. The consumer is a department (`consumer_code`, e.g. a staff member's body) or
     a system holding credentials (`client_id`). Only granted items, masked per the grant; 核验
     (`questions`: item → expected value) answers yes/no and discloses nothing else. Every call —
-    served, refused or failed — writes exactly one access-log row; refusals raise GatewayError."""
+    served, refused or failed — writes exactly one access-log row; refusals raise GatewayError.
+
+    A served call is counted (daily quota and per-minute rate, shared by all processes), logged and
+    audited in one transaction: the count, the log row and the audit record commit together or not
+    at all."""
     started = time.perf_counter()
     now = now or timezone.now()
     call_id = str(uuid.uuid4())
     purpose = (purpose or "").strip()
     resource = _resource(resource_code)
-    grant: Grant | None = None
+    conn = connections[DEFAULT_DB_ALIAS]
+    grant: GrantView | None = None
     key_masked, requested = "", list(items or [])
     if questions:
         mode = AccessLog.Mode.VERIFY
         requested = list(questions)
+    at_param = conn.ops.adapt_datetimefield_value(now)
     log_kw: dict[str, Any] = dict(at=now, resource=resource, resource_code=resource_code, mode=mode, purpose=purpose,
-                                  started=started, call_id=call_id)
+                                  started=started, call_id=call_id, conn=conn, at_param=at_param)
 
     def refuse(error: DomainError, result: str = AccessLog.Result.REFUSED) -> GatewayError:
         _write_log(grant=grant, consumer_code=(grant.consumer_code if grant else consumer_code or client_id or ""),
@@ -557,60 +693,95 @@ def gateway_call(*, resource_code: str, key: str = "", purpose: str, consumer_co
         except DomainError as exc:
             raise refuse(exc) from None
         key_masked = _key_masked(resource, key)
-    grant = _active_grant(resource=resource, consumer_code=consumer_code, client_id=client_id, now=now)
-    if grant is None:
-        raise refuse(PermissionDenied("exchange.no_grant",
-                                      "没有有效的共享授权（未申请、未批准、已过期或已撤销），不能调用该资源", None))
-    requested = requested or list(grant.items)
-    not_granted = [i for i in requested if i not in grant.items]
-    if not_granted:
-        raise refuse(PermissionDenied("exchange.item_not_granted",
-                                      f"以下信息项未获授权：{'、'.join(not_granted)}", "items"))
-    if not rate_window.hit(str(grant.pk), grant.rate_per_minute):
-        raise refuse(RateLimited("exchange.rate_limited", "调用过于频繁，请稍后再试（每分钟上限）", None))
+    asked = requested
+    record: dict[str, Any] | None = None
+    fetched, use_cache = False, True
     day = timezone.localdate(now)
-    provider = provider_for(resource)
+    with conn.cursor() as cursor:
+        while True:
+            grant, cached = _active_grant(resource=resource, consumer_code=consumer_code, client_id=client_id,
+                                          now=now, conn=conn, cursor=cursor, use_cache=use_cache)
+            if grant is None:
+                raise refuse(PermissionDenied("exchange.no_grant",
+                                              "没有有效的共享授权（未申请、未批准、已过期或已撤销），不能调用该资源", None))
+            requested = asked or list(grant.items)
+            not_granted = [i for i in requested if i not in grant.items]
+            if not_granted and cached:  # a newer grant may cover them: decide on a fresh read
+                use_cache = False
+                continue
+            if not_granted:
+                raise refuse(PermissionDenied("exchange.item_not_granted",
+                                              f"以下信息项未获授权：{'、'.join(not_granted)}", "items"))
+            if not fetched:
+                provider = provider_for(resource)
+                if not isinstance(provider, TableProvider):
+                    # A remote system: refuse before calling it when a limit is already reached (a read;
+                    # the authoritative count is the conditional UPDATE made with the log row).
+                    spent = _limit_reached(_usage_row(cursor, conn, _uuid_param(grant.pk, conn),
+                                                      conn.ops.adapt_datefield_value(day)), grant, _minute_of(now))
+                    if spent and cached:
+                        use_cache = False
+                        continue
+                    if spent:
+                        raise refuse(_limit_error(spent))
+                record = _fetch(provider, key=key, subject_ref=subject_ref, cursor=cursor, refuse=refuse)
+                fetched = True
+                if record is not None and not subject_ref:
+                    subject_ref = str(record.get("_subject_ref") or "") or _subject_for(resource, key)
+            result = CallResult(call_id=call_id, found=record is not None, resource=resource.code,
+                                provider=resource.provider_name)
+            if record is not None:
+                if questions:
+                    result.answers = {i: str(record.get(i, "")) == str(q) for i, q in questions.items()}
+                else:
+                    for i in requested:
+                        rule = grant.masking.get(i, MaskRule.HIDDEN)
+                        result.data[i] = mask_value(rule, record.get(i))
+                        if rule != MaskRule.NONE:
+                            result.masked_items.append(i)
+            with transaction.atomic(using=conn.alias):
+                spent = _count_call(cursor, conn, grant, day, now, at_param=at_param)
+                if not spent:
+                    _write_log(grant=grant, consumer_code=grant.consumer_code, consumer_name=grant.consumer_name,
+                               legal_basis=legal_basis or grant.legal_basis, subject_ref=subject_ref,
+                               key_masked=key_masked, items=requested,
+                               result=AccessLog.Result.OK if record is not None else AccessLog.Result.NOT_FOUND,
+                               error_code="", cursor=cursor, **log_kw)
+                    if record is not None and subject_ref:
+                        audit_append(action="exchange.lookup_read" if not questions else "exchange.verify_read",
+                                     object_type="exchange_call", object_id=call_id, subject_ref=subject_ref,
+                                     detail={"purpose": purpose, "fields": requested, "resource": resource.name,
+                                             "consumer": grant.consumer_name,
+                                             "legal_basis": legal_basis or grant.legal_basis})
+            if spent and cached:  # the grant changed (or its limits) since it was cached: count on a fresh read
+                use_cache = False
+                continue
+            break
+    if spent == GRANT_CHANGED:  # revoked, expired or edited while the call was served: nothing disclosed
+        raise refuse(PermissionDenied("exchange.no_grant", "共享授权已撤销或已变更，本次调用未予提供", None))
+    if spent:  # nothing was disclosed; the refusal is logged like any other
+        raise refuse(_limit_error(spent))
+    return result
+
+
+def _fetch(provider: Provider, *, key: str, subject_ref: str, cursor: Any, refuse: Any) -> dict[str, Any] | None:
+    """The record from the resource's provider (a registry table or a department system)."""
     try:
         if subject_ref and isinstance(provider, TableProvider):
-            record = provider.fetch_subject(subject_ref)
-        elif subject_ref:
+            return provider.fetch_subject(subject_ref)
+        if subject_ref:
             raise ProviderUnavailable("exchange.prefill_needs_key", "该资源只能按证件号查询", None)
-        else:
-            record = provider.fetch(key)
+        if isinstance(provider, TableProvider):
+            return provider.fetch(key, cursor=cursor)
+        return provider.fetch(key)
     except ProviderUnavailable as exc:
         raise refuse(exc, AccessLog.Result.ERROR) from None
-    if record is not None and not subject_ref:
-        subject_ref = str(record.get("_subject_ref") or "") or _subject_for(resource, key)
-    result = CallResult(call_id=call_id, found=record is not None, resource=resource.code,
-                        provider=resource.provider_name)
-    if record is not None:
-        if questions:
-            result.answers = {i: str(record.get(i, "")) == str(q) for i, q in questions.items()}
-        else:
-            for i in requested:
-                rule = grant.masking.get(i, MaskRule.HIDDEN)
-                result.data[i] = mask_value(rule, record.get(i))
-                if rule != MaskRule.NONE:
-                    result.masked_items.append(i)
-    with transaction.atomic():
-        if not _take_quota(grant, day):
-            quota_spent = True
-        else:
-            quota_spent = False
-            _write_log(grant=grant, consumer_code=grant.consumer_code, consumer_name=grant.consumer_name,
-                   legal_basis=legal_basis or grant.legal_basis, subject_ref=subject_ref, key_masked=key_masked,
-                       items=requested,
-                       result=AccessLog.Result.OK if record is not None else AccessLog.Result.NOT_FOUND,
-                       error_code="", **log_kw)
-            if record is not None and subject_ref:
-                audit_append(action="exchange.lookup_read" if not questions else "exchange.verify_read",
-                             object_type="exchange_call", object_id=call_id, subject_ref=subject_ref,
-                             detail={"purpose": purpose, "fields": requested, "resource": resource.name,
-                                     "consumer": grant.consumer_name,
-                                     "legal_basis": legal_basis or grant.legal_basis})
-    if quota_spent:  # nothing was disclosed; the refusal is logged like any other
-        raise refuse(RateLimited("exchange.quota_exceeded", "今日调用次数已达配额上限", None))
-    return result
+
+
+def _limit_error(code: str) -> RateLimited:
+    if code == QUOTA_EXCEEDED:
+        return RateLimited(QUOTA_EXCEEDED, "今日调用次数已达配额上限", None)
+    return RateLimited(RATE_LIMITED, "调用过于频繁，请稍后再试（每分钟上限）", None)
 
 
 # --- prefill for cases -----------------------------------------------------------------------------
@@ -678,32 +849,91 @@ def prefill_for(person_or_enterprise: Any, field_names: list[str], legal_basis: 
 # --- objections ------------------------------------------------------------------------------------
 
 
+# The data user (the department that made the call) answers first; unanswered after this many working
+# days (the kernel calendar) the objection goes to the data bureau (数据局) for supervision.
+OBJECTION_ANSWER_WORKING_DAYS = 5
+OBJECTION_PENDING = (Objection.Status.OPEN, Objection.Status.ESCALATED)
+
+
+def objection_due_on(raised_on: date) -> date:
+    return add_working_days(raised_on, OBJECTION_ANSWER_WORKING_DAYS).due
+
+
 @transaction.atomic
-def objection_raise(*, subject_ref: str, access: AccessLog, reason: str) -> Objection:
-    """The person (or enterprise) an access was about disputes it; recorded for the data bureau."""
+def objection_raise(*, subject_ref: str, access: AccessLog, reason: str, now: datetime | None = None) -> Objection:
+    """The person (or enterprise) an access was about disputes it. The department that made the call
+    answers within OBJECTION_ANSWER_WORKING_DAYS working days; the data bureau sees every objection and
+    takes over the ones left unanswered (objections_escalate_due)."""
     if access.subject_ref != subject_ref:
         raise PermissionDenied("exchange.not_your_data", "只能对涉及本人数据的调用提出异议", None)
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
         raise ValidationFailed("exchange.reason_required", "请填写异议理由（不超过500字）", "reason")
-    obj = Objection.objects.create(access=access, subject_ref=subject_ref, reason=reason)
+    if Objection.objects.filter(access=access, status__in=OBJECTION_PENDING).exists():
+        raise Conflict("exchange.objection_pending", "您对这次调用的异议正在处理中", None)
+    now = now or timezone.now()
+    obj = Objection.objects.create(access=access, subject_ref=subject_ref, reason=reason,
+                                   due_on=objection_due_on(timezone.localdate(now)))
     audit_record(action="exchange.objection_raised", object_type="exchange_objection", object_id=str(obj.pk),
-                 subject_ref=subject_ref, detail={"access": access.pk, "consumer": access.consumer_name})
+                 subject_ref=subject_ref, detail={"access": access.pk, "consumer": access.consumer_name,
+                                                  "due_on": obj.due_on.isoformat() if obj.due_on else None})
     events.publish("exchange.objection_raised", source="exchange", subject=str(obj.pk),
                    data={"access": access.pk, "consumer": access.consumer_code, "resource": access.resource_code})
     return obj
 
 
+def objection_may_answer(objection: Objection, *, org_code: str, is_bureau: bool) -> bool:
+    """The data bureau answers any objection; the department that made the call, its own."""
+    return is_bureau or (bool(org_code) and objection.access.consumer_code == org_code)
+
+
 @transaction.atomic
-def objection_answer(*, objection: Objection, response: str) -> Objection:
-    if not response.strip():
+def objection_answer(*, objection: Objection, response: str, answered_by: str = BUREAU_SHORT_NAME,
+                     now: datetime | None = None) -> Objection:
+    response = (response or "").strip()
+    if not response:
         raise ValidationFailed("exchange.response_required", "请填写答复", "response")
-    objection.status, objection.response, objection.answered_at = Objection.Status.ANSWERED, response[:500], \
-        timezone.now()
-    objection.save(update_fields=["status", "response", "answered_at"])
+    now = now or timezone.now()
+    updated = Objection.objects.filter(pk=objection.pk, status__in=OBJECTION_PENDING).update(
+        status=Objection.Status.ANSWERED, response=response[:500], answered_at=now, answered_by=answered_by[:100])
+    if not updated:
+        raise Conflict("exchange.objection_closed", "该异议已答复", None)
+    objection.refresh_from_db()
     audit_record(action="exchange.objection_answered", object_type="exchange_objection", object_id=str(objection.pk),
-                 subject_ref=objection.subject_ref, detail={"response": response[:500]})
+                 subject_ref=objection.subject_ref, detail={"response": response[:500], "by": answered_by[:100],
+                                                            "escalated": objection.escalated_at is not None})
     return objection
+
+
+def objections_escalate_due(*, now: datetime | None = None) -> list[Objection]:
+    """Send to the data bureau every objection still unanswered after its answer period
+    (OBJECTION_ANSWER_WORKING_DAYS working days, by the kernel calendar): status 已提交数据局督办, an
+    audit record and the event `exchange.objection_escalated`. Idempotent; run it daily or more often
+    (`yiwang manage exchange_escalate`, or `--loop` beside the events worker)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    escalated: list[Objection] = []
+    # Objections raised before due dates were kept get theirs from the day they were raised.
+    for obj in Objection.objects.filter(status=Objection.Status.OPEN, due_on__isnull=True):
+        Objection.objects.filter(pk=obj.pk, due_on__isnull=True).update(
+            due_on=objection_due_on(timezone.localdate(obj.created_at)))
+    due = Objection.objects.select_related("access").filter(status=Objection.Status.OPEN, due_on__lt=today)
+    for obj in due.order_by("due_on", "created_at"):
+        with transaction.atomic():
+            if not Objection.objects.filter(pk=obj.pk, status=Objection.Status.OPEN).update(
+                    status=Objection.Status.ESCALATED, escalated_at=now):
+                continue  # answered (or escalated by another worker) meanwhile
+            obj.status, obj.escalated_at = Objection.Status.ESCALATED, now
+            audit_record(action="exchange.objection_escalated", object_type="exchange_objection",
+                         object_id=str(obj.pk), subject_ref=obj.subject_ref,
+                         detail={"access": obj.access_id, "consumer": obj.access.consumer_name,
+                                 "due_on": obj.due_on.isoformat() if obj.due_on else None})
+            events.publish("exchange.objection_escalated", source="exchange", subject=str(obj.pk), data={
+                "access": obj.access_id, "consumer": obj.access.consumer_code, "resource": obj.access.resource_code,
+                "raised_at": obj.created_at.isoformat(), "due_on": obj.due_on.isoformat() if obj.due_on else None,
+                "to": BUREAU_SHORT_NAME})
+        escalated.append(obj)
+    return escalated
 
 
 # --- the daily digest -----------------------------------------------------------------------------

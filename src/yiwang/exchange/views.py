@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yiwang.exchange import selectors, services
@@ -107,9 +108,19 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "staff": staff, "tab": tab, "decider": decider, "is_bureau": _is_bureau(request), "todo": todo,
         "mine": list(selectors.requests_made(org)[:100]), "held": selectors.grants_held(org),
         "given": list(selectors.grants_given(org)[:100]),
-        "objections": list(selectors.objections_open()[:50]) if _is_bureau(request) else [],
+        "objections": _objections_for(request, staff, decider),
         "mask_rules": MaskRule.choices, "today": timezone.localdate(),
     })
+
+
+def _objections_for(request: HttpRequest, staff: Any, decider: bool) -> list[Any]:
+    """数据局 sees every pending objection (escalated first); another department's deciders, the ones
+    about their own department's calls, which they answer first."""
+    if _is_bureau(request):
+        return list(selectors.objections_open()[:100])
+    if decider:
+        return list(selectors.objections_open(consumer_code=staff.organisation.code)[:100])
+    return []
 
 
 @roles_required(*DECIDER_ROLES)
@@ -213,21 +224,27 @@ def objection(request: HttpRequest, access_id: int) -> HttpResponse:
     if access is None or access.subject_ref not in refs:
         raise Http404
     try:
-        services.objection_raise(subject_ref=access.subject_ref, access=access, reason=request.POST.get("reason", ""))
-        messages.success(request, "异议已提交，数据局将跟进核查并答复。")
+        obj = services.objection_raise(subject_ref=access.subject_ref, access=access,
+                                       reason=request.POST.get("reason", ""))
+        messages.success(request, _("异议已提交。%(consumer)s应于 %(due)s 前答复；逾期未答复的，自动提交数据局督办。")
+                         % {"consumer": access.consumer_name, "due": f"{obj.due_on:%Y-%m-%d}" if obj.due_on else ""})
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect(f"/exchange/my-data/#access-{access.pk}")
 
 
-@roles_required("data_officer")
+@roles_required(*DECIDER_ROLES)
 @require_POST
 def objection_answer(request: HttpRequest, objection_id: str) -> HttpResponse:
-    obj = next((o for o in selectors.objections_open() if str(o.pk) == objection_id), None)
-    if obj is None:
+    staff = _staff(request)
+    obj = selectors.objection_by_id(objection_id[:40])
+    if obj is None or not services.objection_may_answer(obj, org_code=staff.organisation.code,
+                                                        is_bureau=_is_bureau(request)):
         raise Http404
     try:
-        services.objection_answer(objection=obj, response=request.POST.get("response", ""))
+        services.objection_answer(objection=obj, response=request.POST.get("response", ""),
+                                  answered_by=services.BUREAU_SHORT_NAME if _is_bureau(request)
+                                  else staff.organisation.name)
         messages.success(request, "已答复。")
     except DomainError as exc:
         messages.error(request, exc.message)

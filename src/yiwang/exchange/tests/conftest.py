@@ -43,13 +43,13 @@ class City:
 def _fresh_state() -> Iterator[None]:
     forget_all_tokens()
     reset_breakers()
-    services.rate_window.reset()
     services.forget_resources()
+    services.forget_grants()
     yield
     forget_all_tokens()
     reset_breakers()
-    services.rate_window.reset()
     services.forget_resources()
+    services.forget_grants()
 
 
 @pytest.fixture

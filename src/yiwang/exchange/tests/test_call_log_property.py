@@ -37,7 +37,6 @@ step = st.one_of(
 def test_every_call_has_exactly_one_log_row(city: City, steps: list[tuple]) -> None:  # type: ignore[type-arg]
     AccessLog.objects.all().delete()
     Grant.objects.filter(request__isnull=True).update(revoked_at=timezone.now())
-    services.rate_window.reset()
     served: list[str] = []
     refused: list[str] = []
     grants: list[Grant] = []

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from django.test import Client
 
-from yiwang.exchange.models import AccessLog, Grant, Resource, ShareRequest
+from yiwang.exchange.models import AccessLog, Grant, Objection, Resource, ShareRequest
 from yiwang.identity.models import User
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +63,6 @@ def test_demo_city_request_approve_lookup_and_see(db: None) -> None:
     assert PURPOSE in zhang.get("/me/data-reads/").content.decode()
     figures = wu.get("/exchange/figures/").content.decode()
     assert 'id="exchange-figures"' in figures and '"calls_per_day": [{"name"' in figures
+    # The demo's objections: one left unanswered past its 5 working days, escalated to 数据局; one open.
+    assert sorted(Objection.objects.values_list("status", flat=True)) == ["escalated", "open"]
+    assert 'data-escalated="true"' in wu.get("/exchange/workbench/?tab=objections").content.decode()

@@ -123,7 +123,6 @@ def test_rate_limit_and_daily_quota(city: City) -> None:
     with pytest.raises(GatewayError) as exc:
         _call(city, "A0201001", key=ENT_CODE)
     assert exc.value.code == "exchange.rate_limited" and exc.value.status == 429
-    services.rate_window.reset()
     Grant.objects.filter(pk=g.pk).update(rate_per_minute=100, daily_quota=3)
     _call(city, "A0201001", key=ENT_CODE)
     with pytest.raises(GatewayError) as exc:
