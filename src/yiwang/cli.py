@@ -94,7 +94,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 # Management commands that are also top-level `yiwang` commands (e.g. `yiwang ledger audit`).
-PASSTHROUGH = ("ledger", "events", "catalog_import", "exchange_import")
+PASSTHROUGH = ("ledger", "events", "catalog_import", "exchange_import", "exchange_escalate", "cases_escalate")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
