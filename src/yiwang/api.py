@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -82,6 +83,11 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     response = _error(request, 401, "auth.required", "需要登录或有效的访问令牌", None)
     response["WWW-Authenticate"] = 'Bearer realm="yiwang"'
     return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "request.too_large", "请求体过大（上限 16MB；单个材料不超过 10MB）", None)
 
 
 @api.exception_handler(HttpError)
