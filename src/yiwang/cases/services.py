@@ -190,7 +190,8 @@ def _set_dues(case: Case, start: datetime) -> None:
 def _clock_switch(case: Case, owner: str, now: datetime, step_code: str = "", department_code: str = "") -> None:
     """Close the open interval and open one for `owner` ("" = the clock stops for good). Time spent
     outside the department (补正, 挂起) extends the due dates by the working days it covered."""
-    open_row = ClockInterval.objects.filter(case=case, ended_at__isnull=True).first()
+    # No owner means the clock never started or has stopped for good: there is no open interval.
+    open_row = ClockInterval.objects.filter(case=case, ended_at__isnull=True).first() if case.clock_owner else None
     if open_row is not None:
         open_row.ended_at = now
         open_row.save(update_fields=["ended_at"])
@@ -213,15 +214,14 @@ def _state_of(case: Case, items: Sequence[WorkItem]) -> wf.State:
         tasks=tuple(wf.Task(str(w.pk), w.step_code, w.department_code, w.role, status=w.status,
                             vote=w.action, sequence=w.sequence) for w in items),
         outcome=case.outcome, corrected_steps=frozenset(extra.get("corrected_steps", [])),
-        resume_status=extra.get("resume_status", ""), previous_step=extra.get("previous_step", ""))
+        resume_status=extra.get("resume_status", ""), previous_step=extra.get("previous_step", ""),
+        stale_tasks=frozenset(extra.get("stale_tasks", [])))
 
 
 def _relevant_items(case: Case) -> list[WorkItem]:
-    """Open or waiting items anywhere, plus every item of the current step (multi-sign votes)."""
-    from django.db.models import Q
-
-    return list(WorkItem.objects.filter(case=case).filter(
-        Q(status__in=("open", "waiting")) | Q(step_code=case.step_code)))
+    """All of the case's items (a handful): open work, the current step's votes, and the earlier
+    visits of a step that a return re-enters (the rules mark those stale so their votes don't count)."""
+    return list(WorkItem.objects.filter(case=case))
 
 
 @dataclass
@@ -307,7 +307,7 @@ def _run(ctx: _Ctx, cmd: wf.Command, *, items: list[WorkItem] | None = None) -> 
     case.status, case.step_code, case.outcome = state.status, state.step, state.outcome or case.outcome
     case.step_name = step_names.get(state.step, "")
     case.engine_state = {"corrected_steps": sorted(state.corrected_steps), "resume_status": state.resume_status,
-                         "previous_step": state.previous_step}
+                         "previous_step": state.previous_step, "stale_tasks": sorted(state.stale_tasks)}
     if entered and not clock_moved and case.clock_owner == "department":
         _clock_switch(case, "department", ctx.now, state.step, _step_department(ctx.defn, state.step, case))
     CaseEvent.objects.bulk_create(history)
@@ -736,6 +736,14 @@ def _staff_may_act(user: Any, item: WorkItem) -> None:
         raise PermissionDenied("case.role_mismatch", "您没有办理该环节的岗位权限", "task")
 
 
+def _case_id_of_item(work_item_id: Any) -> tuple[Any, Any]:
+    """(item pk, case pk) of a work item — one narrow query; the caller locks the case and reads the items."""
+    try:
+        return WorkItem.objects.values_list("pk", "case_id").get(pk=work_item_id)
+    except Exception as exc:  # not found, or a malformed UUID (ValidationError from the field)
+        raise NotFound("case.task_unknown", "待办事项不存在", "task") from exc
+
+
 def _load_item(work_item_id: Any) -> WorkItem:
     try:
         return WorkItem.objects.select_related("case").get(pk=work_item_id)
@@ -755,7 +763,8 @@ def _defn_of(case: Case) -> wf.Definition:
     return _definition_by_id(case.definition_id)
 
 
-def task_claim(*, work_item_id: Any, user: Any, expected_version: int | None = None) -> WorkItem:
+def task_claim(*, work_item_id: Any, user: Any, expected_version: int | None = None,
+               now: datetime | None = None) -> WorkItem:
     """认领: the first to claim owns the item; a second claim gets case.claimed_by_other."""
     with transaction.atomic():
         item = _load_item(work_item_id)
@@ -764,7 +773,7 @@ def task_claim(*, work_item_id: Any, user: Any, expected_version: int | None = N
         _staff_may_act(user, item)
         if expected_version is not None and expected_version != item.row_version:
             raise Conflict("case.conflict", "该待办刚被其他人处理，请刷新后重试", "task")
-        now = timezone.now()
+        now = now or timezone.now()
         updated = WorkItem.objects.filter(pk=item.pk, row_version=item.row_version, assignee__isnull=True,
                                           status="open").update(assignee=user, claimed_at=now,
                                                                 row_version=item.row_version + 1)
@@ -786,10 +795,12 @@ def task_act(*, work_item_id: Any, user: Any, action: str, comment: str = "", ta
     if len(comment) > 2000:
         raise ValidationFailed("case.comment_too_long", "意见不能超过 2000 字", "comment")
     with transaction.atomic():
-        item = _load_item(work_item_id)
-        case = _lock(item.case_id)
-        item.refresh_from_db()  # re-read under the case lock: another transaction may have finished it
-        if item.status != "open":
+        item_pk, case_pk = _case_id_of_item(work_item_id)
+        case = _lock(case_pk)
+        # Read the items under the case lock: another transaction may have finished this one.
+        items = _relevant_items(case)
+        item = next((w for w in items if w.pk == item_pk), None)
+        if item is None or item.status != "open":
             raise Conflict("case.task_not_open", "该待办已被处理，请刷新后查看", "task")
         if expected_version is not None and expected_version != item.row_version:
             raise Conflict("case.conflict", "该待办刚被其他人处理，请刷新后重试", "task")
@@ -801,7 +812,8 @@ def task_act(*, work_item_id: Any, user: Any, action: str, comment: str = "", ta
         else:
             clean_points = tuple(points)
         was_intake = case.status == Case.Status.SUBMITTED
-        _run(ctx, wf.Command(action, task=str(item.pk), target=target, reason=comment, points=clean_points))
+        _run(ctx, wf.Command(action, task=str(item.pk), target=target, reason=comment, points=clean_points),
+             items=items)
         if action == "request_corrections":
             CorrectionRequest.objects.create(case=case, work_item=item, step_code=item.step_code,
                                              points=[{"point": p} for p in clean_points], requested_at=now,
@@ -1066,3 +1078,37 @@ def rule_save(*, item_code: str, name: str, conditions: Sequence[Mapping[str, An
         audit_append(action="cases.rule_saved", object_type="auto_rule", object_id=f"{item_code}v{row.version}")
     rules.forget()
     return row
+
+
+# --- applicant side: 我的消息 ----------------------------------------------------------------------
+
+
+def notifications_mark_read(*, user: Any, notification_id: Any = None, now: datetime | None = None) -> int:
+    """Mark one of the user's notifications (or all of them) read; returns how many changed."""
+    from yiwang.cases.models import Notification
+
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        try:
+            qs = qs.filter(pk=int(notification_id))
+        except (TypeError, ValueError):
+            raise NotFound("case.notification_unknown", "消息不存在", "notification") from None
+    return qs.update(read_at=now or timezone.now())
+
+
+# --- staff workbench part ------------------------------------------------------------------------
+
+
+def case_reveal(*, case: Case, viewer: Any, purpose: str = "") -> dict[str, Any]:
+    """The full form of `case` (身份证号, phone … unmasked) for a member of staff whose role sees
+    personal data (identity Role.sees_personal_data); every reveal is audit-logged against the applicant,
+    like identity.services.person_reveal."""
+    from yiwang.identity import selectors as identity_selectors
+    from yiwang.kernel.audit import audit_record
+
+    staff = identity_selectors.staff_for_user(viewer)
+    if staff is None or not staff.active or not any(r.sees_personal_data for r in staff.roles.all()):
+        raise PermissionDenied("case.reveal_forbidden", "您的角色无权查看完整个人信息", None)
+    audit_record(action="case.personal_data_read", object_type="case", object_id=case.number or str(case.pk),
+                 subject_ref=case.applicant_ref, detail={"fields": sorted(case.form or {}), "purpose": purpose[:200]})
+    return dict(case.form or {})

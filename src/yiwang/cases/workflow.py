@@ -177,6 +177,7 @@ class State:
     corrected_steps: frozenset[str] = frozenset()  # 一次性告知: one correction request per step
     resume_status: str = ""  # status to go back to after 补正 or 挂起
     previous_step: str = ""  # for 拿回 (recall)
+    stale_tasks: frozenset[str] = frozenset()  # tasks of an earlier visit of a step (their votes no longer count)
 
     def open_tasks(self, step: str | None = None) -> list[Task]:
         return [t for t in self.tasks if t.status in ("open", "waiting") and (step is None or t.step == step)]
@@ -263,23 +264,31 @@ def _finish_task(tasks: list[Task], key: str, vote: str, effects: list[Effect]) 
             return
 
 
+def _revisit(state: State, tasks: list[Task], step: str) -> frozenset[str]:
+    """Entering a step again (after a return): its earlier tasks and votes no longer count."""
+    return state.stale_tasks | {t.key for t in tasks if t.step == step}
+
+
 def _advance(defn: Definition, state: State, tasks: list[Task], effects: list[Effect], case_department: str,
              new_key: Callable[[], str]) -> State:
     step = defn.step(state.step)
     _close_step_tasks(tasks, step.code, effects)
     nxt = defn.step(step.next)
+    stale = _revisit(state, tasks, nxt.code)
     _open_step(defn, nxt, case_department, new_key, tasks, effects)
     effects.append(Effect("event", step=nxt.code, value="step_entered"))
-    return replace(state, status=IN_PROGRESS, step=nxt.code, tasks=tuple(tasks), previous_step=step.code)
+    return replace(state, status=IN_PROGRESS, step=nxt.code, tasks=tuple(tasks), previous_step=step.code,
+                   stale_tasks=stale)
 
 
 def _go_back(defn: Definition, state: State, target: str, tasks: list[Task], effects: list[Effect],
              case_department: str, new_key: Callable[[], str]) -> State:
     _close_step_tasks(tasks, state.step, effects)
     back = defn.step(target)
+    stale = _revisit(state, tasks, back.code)
     _open_step(defn, back, case_department, new_key, tasks, effects)
     effects.append(Effect("event", step=back.code, value="returned"))
-    return replace(state, step=back.code, tasks=tuple(tasks), previous_step="")
+    return replace(state, step=back.code, tasks=tuple(tasks), previous_step="", stale_tasks=stale)
 
 
 def _final(state: State, status: str, outcome: str, tasks: list[Task], effects: list[Effect]) -> State:
@@ -292,9 +301,9 @@ def _final(state: State, status: str, outcome: str, tasks: list[Task], effects: 
     return replace(state, status=status, outcome=outcome, tasks=tuple(tasks), resume_status="")
 
 
-def _multi_result(step: StepDef, tasks: list[Task]) -> str:
-    """'pass', 'fail' or '' (undecided) for a multi-sign step, from its tasks' votes."""
-    mine = [t for t in tasks if t.step == step.code and t.status != "cancelled"]
+def _multi_result(step: StepDef, tasks: list[Task], stale: frozenset[str] = frozenset()) -> str:
+    """'pass', 'fail' or '' (undecided) for a multi-sign step, from its tasks' votes in this visit."""
+    mine = [t for t in tasks if t.step == step.code and t.status != "cancelled" and t.key not in stale]
     votes = [t.vote for t in mine if t.status == "done"]
     pending = sum(1 for t in mine if t.status in ("open", "waiting"))
     if step.sequential:
@@ -385,7 +394,7 @@ def apply(defn: Definition, state: State, cmd: Command, *, case_department: str,
                  "当前环节不能拿回")
         current = state.open_tasks(state.step)
         _require(bool(current) and all(t.status == "open" for t in current)
-                 and len([t for t in tasks if t.step == state.step and t.status == "done"]) == 0,
+                 and not [t for t in tasks if t.step == state.step and t.status == "done" and t.key not in state.stale_tasks],
                  "case.recall_too_late", "下一环节已开始办理，不能拿回")
         return Result(_go_back(defn, state, state.previous_step, tasks, effects, case_department, new_key), effects)
 
@@ -421,7 +430,8 @@ def apply(defn: Definition, state: State, cmd: Command, *, case_department: str,
         if a == "add_signer":
             _require(bool(cmd.target), "case.target_required", "请选择加签部门", "target")
             _require(not any(t.department == cmd.target and t.step == step.code and t.status != "cancelled"
-                             for t in tasks), "case.signer_exists", "该部门已在会签中", "target")
+                             and t.key not in state.stale_tasks for t in tasks),
+                     "case.signer_exists", "该部门已在会签中", "target")
             key = new_key()
             seq = max((t.sequence for t in tasks if t.step == step.code), default=0) + 1
             tasks.append(Task(key, step.code, cmd.target, step.role, sequence=seq))
@@ -485,7 +495,7 @@ def apply(defn: Definition, state: State, cmd: Command, *, case_department: str,
 
 def _settle_multi(defn: Definition, state: State, step: StepDef, tasks: list[Task], effects: list[Effect],
                   case_department: str, new_key: Callable[[], str]) -> State:
-    result = _multi_result(step, tasks)
+    result = _multi_result(step, tasks, state.stale_tasks)
     if result == "pass":
         return _advance(defn, state, tasks, effects, case_department, new_key)
     if result == "fail":
@@ -495,7 +505,8 @@ def _settle_multi(defn: Definition, state: State, step: StepDef, tasks: list[Tas
         effects.append(Effect("event", step=step.code, value="sign_failed"))
         return _go_back(defn, state, target, tasks, effects, case_department, new_key)
     if step.sequential and not state.open_tasks(step.code):
-        reached = {t.department for t in tasks if t.step == step.code and t.status != "cancelled"}
+        reached = {t.department for t in tasks
+                   if t.step == step.code and t.status != "cancelled" and t.key not in state.stale_tasks}
         upcoming = [d for d in step.participants if d not in reached]
         if upcoming:
             key = new_key()

@@ -1,0 +1,291 @@
+"""`yiwang bench cases`: 办件 submissions and transitions.
+
+Figures:
+- `submissions_per_s`, `submit_p50_ms`, `submit_p95_ms`: `POST /api/v1/cases` end to end over HTTP
+  (gunicorn, bearer tokens of several citizens, keep-alive client processes): validation, the case,
+  its first work item, clock, history, audit, outbox event and notification. Goals ≥ 300/s, p95 < 50 ms.
+- `service_submissions_per_s`: the same through `services.case_submit` in process (no HTTP).
+- `transitions_per_s`, `transition_p50_ms`, `transition_p95_ms`: `services.task_act` accept → approve →
+  decide on the cases just submitted, in process. Goal ≥ 500/s.
+
+Everything runs on a throw-away SQLite database in a temporary folder; with `--database postgres` the
+PostgreSQL database named by DATABASE_URL is migrated and used (the bench's rows stay there).
+
+Options (key=value): duration=5 (seconds of HTTP load), clients=2, workers=2, threads=1,
+warmup=1, service=200 (in-process submissions), transitions=600 (in-process task_act calls).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from yiwang.bench.auth import _free_port, _LeanConnection, _wait_ready
+
+CHILD_FLAG = "YIWANG_BENCH_CASES_CHILD"
+ITEM = "QR03004000"  # 市内户口迁移: 受理 → 审查 → 决定, no uploads
+PATH = "/api/v1/cases"
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000, 2)
+
+
+def _form(id_number: str) -> dict[str, str]:
+    return {"applicant_name": "基准测试", "applicant_id_number": id_number, "phone": "13800009999",
+            "new_address": "示范市东湖区湖滨街道幸福社区3栋201"}
+
+
+# --- child: database, people, tokens; in-process figures ----------------------------------------------
+
+
+def _setup(clients: int) -> dict[str, Any]:
+    import secrets
+    from datetime import date, timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from oauth2_provider.models import AccessToken, Application, set_token_value
+
+    from yiwang.identity import services as identity
+    from yiwang.identity.models import Organisation, Region
+    from yiwang.kernel.context import Actor, acting_as
+    from yiwang.kernel.validators import make_credit_code, make_id_number
+
+    call_command("migrate", interactive=False, verbosity=0, skip_checks=True)
+    tag = secrets.token_hex(3)
+    password = secrets.token_urlsafe(16)
+    with acting_as(Actor(label="bench cases")):
+        if not Organisation.objects.filter(short_name="政务服务中心").exists():
+            from yiwang.demo import catalog_data
+            from yiwang.demo.city import DEPARTMENTS
+
+            identity.ensure_roles([("window_clerk", "窗口受理人员", True), ("approver", "审批人员", False),
+                                   ("supervisor", "科室负责人", True)])
+            city = Region.objects.create(code="990100000000", name="示范市", level=Region.Level.CITY)
+            for n, (short, full) in enumerate(DEPARTMENTS):
+                Organisation.objects.create(code=make_credit_code("1", "1", "990100", f"MC{n:07d}"), name=full,
+                                            short_name=short, kind=Organisation.Kind.DEPARTMENT, region=city)
+            Organisation.objects.create(code=make_credit_code("1", "2", "990100", "MD0000001"), name="示范市政务服务中心",
+                                        short_name="政务服务中心", kind=Organisation.Kind.SERVICE_CENTER, region=city)
+            catalog_data.build(1)
+        centre = Organisation.objects.get(short_name="政务服务中心")
+        police = Organisation.objects.get(short_name="公安局")
+        for username, org, roles in ((f"bench-clerk-{tag}", centre, ["window_clerk"]),
+                                     (f"bench-appr-{tag}", police, ["approver"]),
+                                     (f"bench-head-{tag}", police, ["supervisor", "approver"])):
+            identity.staff_create(username=username, display_name=username, organisation=org,
+                                  employee_no=username[-14:], roles=roles, password=password)
+        app, _secret = identity.client_register(name=f"bench-cases-{tag}", grant=Application.GRANT_AUTHORIZATION_CODE,
+                                                scopes=["openid", "profile", "cases:write"],
+                                                redirect_uris="http://127.0.0.1:8765/callback")
+        tokens, ids = [], []
+        for n in range(clients + 1):
+            idn = make_id_number("330106", date(1980, 1, 1) + timedelta(days=int(tag, 16) % 5000 + n), 11 + 2 * n)
+            person = identity.person_register(real_name=f"测试{n}", id_number=idn, phone=f"139{int(tag, 16) % 10**4:04d}{n:04d}",
+                                              password=password)
+            raw = secrets.token_urlsafe(32)
+            token = AccessToken(user=person.user, application=app, scope="openid profile cases:write",
+                                expires=timezone.now() + timedelta(hours=2))
+            set_token_value(token, raw)
+            token.save()
+            tokens.append(raw)
+            ids.append(idn)
+    from yiwang.catalog import selectors as catalog_selectors
+
+    version = catalog_selectors.current_version(ITEM)
+    return {"tag": tag, "tokens": tokens, "ids": ids, "version": str(version.pk) if version else None}
+
+
+def _service_figures(prep: dict[str, Any], n_submit: int, n_transitions: int) -> dict[str, Any]:
+    from yiwang.cases import services
+    from yiwang.cases.models import Case, WorkItem
+    from yiwang.identity import selectors as identity_selectors
+    from yiwang.identity.models import User
+    from yiwang.kernel.context import Actor, acting_as
+
+    tag = prep["tag"]
+    person = identity_selectors.person_by_id_number(prep["ids"][-1])  # the one not used over HTTP
+    assert person is not None and person.user is not None
+    applicant = services.Applicant(ref=person.subject_ref, name=person.real_name, user=person.user)
+    form = _form(prep["ids"][-1])
+    times: list[float] = []
+    with acting_as(Actor(user_id=person.user_id, label=person.real_name)):
+        for _ in range(min(20, n_submit)):  # warm the caches
+            services.case_submit(applicant=applicant, item_code=ITEM, form=form)
+        start = time.perf_counter()
+        for _ in range(n_submit):
+            t = time.perf_counter()
+            services.case_submit(applicant=applicant, item_code=ITEM, version_id=prep["version"], form=form)
+            times.append(time.perf_counter() - t)
+        submit_total = time.perf_counter() - start
+    users = {role: User.objects.get(username=f"bench-{role}-{tag}") for role in ("clerk", "appr", "head")}
+    by_role = {"window_clerk": users["clerk"], "approver": users["appr"], "supervisor": users["head"]}
+    action = {"intake": "accept", "task": "approve", "decision": "decide_approve"}
+    open_items = list(WorkItem.objects.filter(status="open", case__item_code=ITEM, case__status__in=[
+        Case.Status.SUBMITTED, Case.Status.IN_PROGRESS]).values_list("pk", "role", "step_kind")[: n_transitions])
+    t_times: list[float] = []
+    calls = 0
+    start = time.perf_counter()
+    queue = list(open_items)
+    while queue and calls < n_transitions:
+        pk, role, kind = queue.pop(0)
+        user = by_role[role]
+        t = time.perf_counter()
+        with acting_as(Actor(user_id=user.pk, label=user.username)):
+            case = services.task_act(work_item_id=pk, user=user, action=action[kind])
+        t_times.append(time.perf_counter() - t)
+        calls += 1
+        if not case.is_final:
+            nxt = WorkItem.objects.filter(case=case, status="open").values_list("pk", "role", "step_kind").first()
+            if nxt is not None:
+                queue.append(nxt)
+    t_total = time.perf_counter() - start
+    return {
+        "service_submissions": n_submit,
+        "service_submissions_per_s": round(n_submit / submit_total, 1) if submit_total else 0.0,
+        "service_submit_p50_ms": _pct(times, 50), "service_submit_p95_ms": _pct(times, 95),
+        "transitions": calls,
+        "transitions_per_s": round(calls / t_total, 1) if t_total else 0.0,
+        "transition_p50_ms": _pct(t_times, 50), "transition_p95_ms": _pct(t_times, 95),
+        "transition_mean_ms": round(statistics.fmean(t_times) * 1000, 2) if t_times else 0.0,
+    }
+
+
+# --- HTTP load ------------------------------------------------------------------------------------------
+
+
+def _client(port: int, token: str, body: bytes, start_at: float, stop_at: float, out: Any) -> None:
+    request = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+               f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
+               ).encode() + body
+    conn = _LeanConnection(port, request)
+    ok = errors = 0
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+    while True:
+        t0 = time.perf_counter()
+        if t0 >= stop_at:
+            break
+        try:
+            status = conn.get()
+        except (OSError, ValueError):
+            conn.close()
+            status = 0
+        t1 = time.perf_counter()
+        if t0 >= start_at:
+            if status == 201:
+                ok += 1
+                latencies.append(t1 - t0)
+            else:
+                errors += 1
+                statuses[status] = statuses.get(status, 0) + 1
+    conn.close()
+    out.put((ok, errors, latencies, statuses))
+
+
+def _http_load(env: dict[str, str], prep: dict[str, Any], *, workers: int, threads: int, clients: int,
+               duration: float, warmup: float) -> dict[str, Any]:
+    port = _free_port()
+    cmd = [sys.executable, "-m", "gunicorn", "yiwang.wsgi:application", "--workers", str(workers),
+           "--threads", str(threads), "--worker-class", "gthread", "--keep-alive", "30",
+           "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    log_path = os.path.join(env["YIWANG_HOME"], "gunicorn.log")
+    log = open(log_path, "wb")  # noqa: SIM115 - closed in the finally below
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        try:
+            _wait_ready(port, prep["tokens"][0], server)
+        except RuntimeError as exc:
+            with open(log_path, "rb") as fh:
+                raise RuntimeError(f"{exc}: {fh.read()[-2000:].decode(errors='replace')}") from None
+        ctx = multiprocessing.get_context("spawn")
+        out = ctx.Queue()
+        start_at = time.perf_counter() + 0.5 + warmup
+        stop_at = start_at + duration
+        procs = []
+        for i in range(clients):
+            # As the catalogue's 在线办理 link does: the item and the version the applicant read.
+            body = json.dumps({"item": ITEM, "version": prep["version"], "form": _form(prep["ids"][i])},
+                              ensure_ascii=False).encode()
+            procs.append(ctx.Process(target=_client, args=(port, prep["tokens"][i], body, start_at, stop_at, out)))
+        for p in procs:
+            p.start()
+        results = [out.get(timeout=duration + warmup + 120) for _ in procs]
+        for p in procs:
+            p.join(timeout=10)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+    ok = sum(r[0] for r in results)
+    statuses: dict[str, int] = {}
+    for r in results:
+        for k, v in r[3].items():
+            statuses[str(k)] = statuses.get(str(k), 0) + v
+    latencies = [x for r in results for x in r[2]]
+    return {"submissions_per_s": round(ok / duration, 1), "submissions": ok, "http_errors": sum(r[1] for r in results),
+            "http_error_statuses": statuses, "submit_p50_ms": _pct(latencies, 50), "submit_p95_ms": _pct(latencies, 95),
+            "submit_p99_ms": _pct(latencies, 99)}
+
+
+def run(options: dict[str, str]) -> dict[str, Any]:
+    duration = float(options.get("duration", "5"))
+    clients = int(options.get("clients", "2"))
+    workers = int(options.get("workers", "2"))
+    threads = int(options.get("threads", "1"))
+    warmup = float(options.get("warmup", "1"))
+    home = tempfile.mkdtemp(prefix="yiwang-bench-cases-")
+    env = {**os.environ, "YIWANG_HOME": home, "YIWANG_FAST_HASHER": "1", "DJANGO_SETTINGS_MODULE": "yiwang.settings",
+           "YIWANG_DEBUG": "0", "YIWANG_LOG_LEVEL": "ERROR", "PYTHONUNBUFFERED": "1", CHILD_FLAG: "1"}
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        env.pop("DATABASE_URL", None)
+    try:
+        setup = subprocess.run([sys.executable, "-m", "yiwang.bench.cases", "setup", str(clients)], env=env,
+                               capture_output=True, text=True, timeout=900)
+        if setup.returncode != 0:
+            return {"error": (setup.stderr or setup.stdout)[-2000:]}
+        prep = json.loads(setup.stdout.strip().splitlines()[-1])
+        figures: dict[str, Any] = _http_load(env, prep, workers=workers, threads=threads, clients=clients,
+                                             duration=duration, warmup=warmup)
+        service = subprocess.run([sys.executable, "-m", "yiwang.bench.cases", "service", json.dumps(prep),
+                                  options.get("service", "200"), options.get("transitions", "600")],
+                                 env=env, capture_output=True, text=True, timeout=900)
+        if service.returncode != 0:
+            figures["service_error"] = (service.stderr or service.stdout)[-2000:]
+        else:
+            figures.update(json.loads(service.stdout.strip().splitlines()[-1]))
+        figures.update({"goal_submissions_per_s": 300, "goal_submit_p95_ms": 50, "goal_transitions_per_s": 500,
+                        "database": "postgresql" if "DATABASE_URL" in env else "sqlite", "workers": workers,
+                        "threads": threads, "clients": clients, "duration_s": duration, "cpus": os.cpu_count() or 0,
+                        "load_average": [round(x, 2) for x in os.getloadavg()], "endpoint": f"POST {PATH}"})
+        return figures
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if os.environ.get(CHILD_FLAG) != "1":
+        raise SystemExit("run through `yiwang bench cases`")
+    import django
+
+    django.setup()
+    if sys.argv[1] == "setup":
+        print(json.dumps(_setup(int(sys.argv[2]))))
+    else:
+        print(json.dumps(_service_figures(json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))))
