@@ -20,3 +20,18 @@ def _keep_test_connection_open(monkeypatch):  # type: ignore[no-untyped-def]
     for conn in connections.all(initialized_only=False):
         monkeypatch.setattr(conn, "close_if_unusable_or_obsolete", lambda: None)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _forget_process_caches():  # type: ignore[no-untyped-def]
+    """Short-lived in-process caches (webhook subscriptions, case definitions and item versions)
+    must not carry rows from one test's rolled-back transaction into the next."""
+    from yiwang.cases import rules as case_rules
+    from yiwang.cases import services as case_services
+    from yiwang.kernel import events
+
+    events.forget_subscriptions()
+    case_services.forget_definitions()
+    case_rules.forget()
+    yield
+    events.forget_subscriptions()

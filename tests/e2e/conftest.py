@@ -47,7 +47,7 @@ def demo_server() -> Iterator[str]:
     proc = subprocess.Popen([sys.executable, "-m", "yiwang.cli", "demo", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
+    deadline = time.time() + 480  # the demo build (about 2,000 cases through the services) takes minutes
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("yiwang demo exited: " + (Path(home) / "server.log").read_text()[-3000:])

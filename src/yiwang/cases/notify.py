@@ -11,14 +11,14 @@ from django.utils.module_loading import import_string
 
 
 class Notifier(Protocol):
-    def send(self, *, user: Any, case: Any, title: str, body: str) -> None: ...
+    def send(self, *, user_id: int, case: Any, title: str, body: str) -> None: ...
 
 
 class LocalNotifier:
-    def send(self, *, user: Any, case: Any, title: str, body: str) -> None:
+    def send(self, *, user_id: int, case: Any, title: str, body: str) -> None:
         from yiwang.cases.models import Notification
 
-        Notification.objects.create(user=user, case=case, title=title[:120], body=body)
+        Notification.objects.create(user_id=user_id, case=case, title=title[:120], body=body)
 
 
 _notifier: Notifier | None = None
@@ -32,8 +32,10 @@ def notifier() -> Notifier:
     return _notifier
 
 
-def send(*, user: Any, case: Any, title: str, body: str) -> None:
-    """Send inside the caller's transaction (the local adapter's row commits with the case)."""
-    if user is None:
+def send(*, case: Any, title: str, body: str, user: Any = None, user_id: int | None = None) -> None:
+    """Send inside the caller's transaction (the local adapter's row commits with the case).
+    Pass the recipient as `user` or, to save loading it, as `user_id`."""
+    uid = user_id if user_id is not None else getattr(user, "pk", None)
+    if uid is None:
         return
-    notifier().send(user=user, case=case, title=title, body=body)
+    notifier().send(user_id=uid, case=case, title=title, body=body)

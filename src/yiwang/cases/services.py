@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from yiwang.cases import formcheck, notify, rules
@@ -38,7 +38,7 @@ from yiwang.cases.models import (
 from yiwang.catalog import selectors as catalog_selectors
 from yiwang.kernel import events
 from yiwang.kernel.audit import audit_append
-from yiwang.kernel.calendar import add_working_days, working_days_between
+from yiwang.kernel.calendar import current_calendar, working_days_between
 from yiwang.kernel.context import Actor, current_actor
 from yiwang.kernel.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 
@@ -145,7 +145,9 @@ def _definition_by_id(pk: int) -> wf.Definition:
 
 
 def forget_definitions() -> None:
+    _staff_cache.clear()
     _definition_cache.clear()
+    _version_cache.clear()
     _intake_centre.clear()
 
 
@@ -162,16 +164,24 @@ def bundle_definition(centre_code: str) -> wf.Definition:
 
 
 def _case_number(now: datetime) -> str:
-    """办件编号: region (6) + date (8) + daily sequence (6), e.g. 99010020261123000042."""
+    """办件编号: region (6) + date (8) + daily sequence (6), e.g. 99010020261123000042. One
+    UPDATE … RETURNING bumps the day's counter (SQLite ≥ 3.35 and PostgreSQL both have it)."""
     day = timezone.localtime(now).strftime("%Y%m%d")
-    updated = CaseNumberCounter.objects.filter(day=day).update(last=F("last") + 1)
-    if not updated:
+    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE {table} SET "last" = "last" + 1 WHERE "day" = %s RETURNING "last"', [day])
+        row = cursor.fetchone()
+    if row is None:
         try:
             with transaction.atomic():
                 CaseNumberCounter.objects.create(day=day, last=1)
+            last = 1
         except IntegrityError:
-            CaseNumberCounter.objects.filter(day=day).update(last=F("last") + 1)
-    last = CaseNumberCounter.objects.values_list("last", flat=True).get(day=day)
+            with connection.cursor() as cursor:
+                cursor.execute(f'UPDATE {table} SET "last" = "last" + 1 WHERE "day" = %s RETURNING "last"', [day])
+                last = cursor.fetchone()[0]
+    else:
+        last = row[0]
     return f"{CITY_REGION}{day}{last:06d}"
 
 
@@ -181,10 +191,11 @@ def _local_date(at: datetime) -> date:
 
 def _set_dues(case: Case, start: datetime) -> None:
     base = _local_date(start)
+    calendar = current_calendar()  # once: each lookup checks the calendar tables are unchanged
     if case.promised_limit_days is not None:
-        case.promised_due = add_working_days(base, case.promised_limit_days + case.paused_days).due
+        case.promised_due = calendar.add_working_days(base, case.promised_limit_days + case.paused_days).due
     if case.legal_limit_days is not None:
-        case.legal_due = add_working_days(base, case.legal_limit_days + case.paused_days).due
+        case.legal_due = calendar.add_working_days(base, case.legal_limit_days + case.paused_days).due
 
 
 def _clock_switch(case: Case, owner: str, now: datetime, step_code: str = "", department_code: str = "") -> None:
@@ -420,15 +431,38 @@ class Applicant:
     user: Any
 
 
+# Published item versions never change, and which one is in force changes at most daily: a short
+# in-process cache saves the catalogue query on every submission.
+_VERSION_TTL_S = 5.0
+_version_cache: dict[Any, tuple[float, Any]] = {}
+
+
+def _version(key: Any, load: Any) -> Any:
+    now = time.monotonic()
+    hit = _version_cache.get(key)
+    if hit is not None and now - hit[0] < _VERSION_TTL_S:
+        return hit[1]
+    value = load()
+    if value is not None:
+        if len(_version_cache) > 2000:
+            _version_cache.clear()
+        _version_cache[key] = (now, value)
+    return value
+
+
 def _target(item_code: str = "", version_id: Any = None, bundle_code: str = "") -> tuple[Any, Any]:
     if bundle_code:
         bundle = catalog_selectors.bundle_by_code(bundle_code)
         if bundle is None:
             raise NotFound("case.bundle_unknown", "该“一件事”不存在或未发布", "bundle")
         return None, bundle
-    version = catalog_selectors.version_by_id(version_id) if version_id else None
+    version = _version(("id", str(version_id)), lambda: catalog_selectors.version_by_id(version_id)) \
+        if version_id else None
+    if version is not None and version.status != "published":
+        raise ValidationFailed("case.version_not_published", "该事项版本未发布或已被替代，请按现行版本申请", "version")
     if version is None and item_code:
-        version = catalog_selectors.current_version(item_code)
+        version = _version(("code", item_code, timezone.localdate()),
+                           lambda: catalog_selectors.current_version(item_code))
     if version is None:
         raise NotFound("case.item_unknown", "事项不存在或未发布", "item")
     if item_code and version.item.code != item_code:
@@ -543,10 +577,8 @@ def case_submit(*, applicant: Applicant, item_code: str = "", version_id: Any = 
             else:
                 defn_row, defn = _definition_for(version.item.code, version.handling_type, version.department_code)
                 case.definition = defn_row
-            if draft_id:
-                _save_case(case)
-            else:
-                case.save(force_insert=True)
+            # A new case row is inserted once, at the end, with its final status: the rows that point
+            # to it are written first (foreign keys are checked at commit).
             _attach_materials(case, uploads, cert_rows, shared)
             actor = current_actor()
             ctx = _Ctx(case=case, defn=defn, now=now, actor=actor, by_user=applicant.user)
@@ -557,7 +589,10 @@ def case_submit(*, applicant: Applicant, item_code: str = "", version_id: Any = 
                 _auto_approve(ctx, rule)
             if case.status == Case.Status.SUBMITTED:
                 _set_dues(case, now)  # provisional until acceptance, so the applicant sees a date
-            _save_case(case)
+            if draft_id:
+                _save_case(case)
+            else:
+                case.save(force_insert=True)
             if idempotency_key:
                 IdempotencyKey.objects.create(key=idempotency_key, user=applicant.user, case=case,
                                               request_hash=request_hash)
@@ -710,11 +745,36 @@ def _settle_parent(child: Case, now: datetime) -> None:
     if approved and not all_approved:
         parent.outcome = Case.Outcome.PARTIAL
     _save_case(parent)
-    notify.send(user=parent.applicant_user, case=parent, title="一件事已办结",
+    notify.send(user_id=parent.applicant_user_id, case=parent, title="一件事已办结",
                 body=f"您的“{parent.title}”（{parent.number}）已全部办结：{summary}。欢迎评价。")
 
 
 # --- staff actions -------------------------------------------------------------------------------
+
+
+_STAFF_TTL_S = 5.0
+_staff_cache: dict[int, tuple[float, tuple[str, frozenset[str]] | None]] = {}
+
+
+def _staff_profile(user: Any) -> tuple[str, frozenset[str]] | None:
+    """(department code, role codes) of a member of staff, cached a few seconds per process (a
+    transfer or role change applies within that window, like identity's token snapshot)."""
+    from yiwang.identity import selectors as identity_selectors
+
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return None
+    now = time.monotonic()
+    hit = _staff_cache.get(pk)
+    if hit is not None and now - hit[0] < _STAFF_TTL_S:
+        return hit[1]
+    staff = identity_selectors.staff_for_user(user)
+    profile = None if staff is None or not staff.active else (
+        staff.organisation.code, frozenset(r.code for r in staff.roles.all()))
+    if len(_staff_cache) > 5000:
+        _staff_cache.clear()
+    _staff_cache[pk] = (now, profile)
+    return profile
 
 
 def _staff_may_act(user: Any, item: WorkItem) -> None:
@@ -724,14 +784,14 @@ def _staff_may_act(user: Any, item: WorkItem) -> None:
         raise PermissionDenied("case.system_step", "该环节由平台自动办理", "task")
     if item.assignee_id is not None and item.assignee_id != getattr(user, "pk", None):
         raise Conflict("case.claimed_by_other", "该待办已被他人认领", "task")
-    staff = identity_selectors.staff_for_user(user)
-    if staff is None:
+    profile = _staff_profile(user)
+    if profile is None:
         raise PermissionDenied("case.not_staff", "只有工作人员可以办理", None)
     if item.assignee_id == user.pk:
         return
-    if staff.organisation.code != item.department_code:
+    org_code, roles = profile
+    if org_code != item.department_code:
         raise PermissionDenied("case.other_department", "该待办不属于您的部门", "task")
-    roles = {r.code for r in staff.roles.all()}
     if item.role not in roles and not ({"supervisor"} & roles):
         raise PermissionDenied("case.role_mismatch", "您没有办理该环节的岗位权限", "task")
 
@@ -819,7 +879,7 @@ def task_act(*, work_item_id: Any, user: Any, action: str, comment: str = "", ta
                                              points=[{"point": p} for p in clean_points], requested_at=now,
                                              requested_by_label=ctx.actor.label)
             case.corrections_count += 1
-            notify.send(user=case.applicant_user, case=case, title="请补正材料",
+            notify.send(user_id=case.applicant_user_id, case=case, title="请补正材料",
                         body=f"您的办件 {case.number}（{case.title}）需要补正：" + "；".join(clean_points))
         if action == "return":
             case.returns_count += 1
@@ -830,14 +890,14 @@ def task_act(*, work_item_id: Any, user: Any, action: str, comment: str = "", ta
             WorkItem.objects.filter(case=case, status="open").update(due=case.promised_due)
             if case.kind == Case.Kind.BUNDLE:
                 _accept_children(case, ctx)
-            notify.send(user=case.applicant_user, case=case, title="申请已受理",
+            notify.send(user_id=case.applicant_user_id, case=case, title="申请已受理",
                         body=f"您的办件 {case.number}（{case.title}）已受理，承诺 {case.promised_due} 前办结。")
         if case.status == Case.Status.COMPLETED:
             case.decided_at = case.decided_at or now
-            notify.send(user=case.applicant_user, case=case, title="办件已办结",
+            notify.send(user_id=case.applicant_user_id, case=case, title="办件已办结",
                         body=f"您的办件 {case.number}（{case.title}）已办结，结果：{case.get_outcome_display()}。欢迎评价。")
         elif case.status == Case.Status.NOT_ACCEPTED:
-            notify.send(user=case.applicant_user, case=case, title="申请不予受理",
+            notify.send(user_id=case.applicant_user_id, case=case, title="申请不予受理",
                         body=f"您的办件 {case.number}（{case.title}）不予受理：{comment}")
         _save_case(case)
         if case.is_final:

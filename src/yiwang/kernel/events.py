@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
@@ -23,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from yiwang.kernel.models import OutboxEvent, WebhookDelivery, WebhookSubscription
@@ -59,12 +61,39 @@ def publish(
     event = OutboxEvent.objects.create(type=event_type, source=source, subject=subject, data=data or {})
     # robust: a failure while dispatching is logged and never reaches the code that committed;
     # the event stays undispatched and dispatch_pending() retries it.
-    transaction.on_commit(lambda: _dispatch(event.pk), robust=True)
+    transaction.on_commit(lambda: _dispatch(event.pk, event), robust=True)
     return event
 
 
-def _dispatch(event_id: Any) -> None:
-    event = OutboxEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).first()
+# Active subscriptions, re-read at most every few seconds (and at once in this process when one is
+# saved or deleted): every dispatch needs them, and they change rarely.
+SUBSCRIPTIONS_TTL_S = 5.0
+_subscriptions: list[tuple[float, list[WebhookSubscription]]] = []
+
+
+def _active_subscriptions() -> list[WebhookSubscription]:
+    now = time.monotonic()
+    if _subscriptions and now - _subscriptions[0][0] < SUBSCRIPTIONS_TTL_S:
+        return _subscriptions[0][1]
+    subs = list(WebhookSubscription.objects.filter(active=True))
+    _subscriptions[:] = [(now, subs)]
+    return subs
+
+
+def forget_subscriptions(**_kwargs: Any) -> None:
+    _subscriptions.clear()
+
+
+post_save.connect(forget_subscriptions, sender=WebhookSubscription, dispatch_uid="kernel.events.subs.save")
+post_delete.connect(forget_subscriptions, sender=WebhookSubscription, dispatch_uid="kernel.events.subs.delete")
+
+
+def _dispatch(event_id: Any, event: OutboxEvent | None = None) -> None:
+    """Run the handlers of one event, queue its webhook deliveries and mark it dispatched. The
+    publisher passes the row it just committed (dispatch_pending only takes events older than
+    PENDING_GRACE_S, so the two never race); otherwise it is read back."""
+    if event is None:
+        event = OutboxEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).first()
     if event is None:
         return
     for handler in [*_handlers.get(event.type, []), *_handlers.get("*", [])]:
@@ -74,11 +103,12 @@ def _dispatch(event_id: Any) -> None:
         except Exception:  # a broken handler must not stop the others; it is logged for follow-up
             log.exception("event handler %s failed for %s", handler, event.type)
     now = timezone.now()
-    subs = [s for s in WebhookSubscription.objects.filter(active=True) if s.wants(event.type)]
-    WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subs],
-        ignore_conflicts=True,
-    )
+    subs = [s for s in _active_subscriptions() if s.wants(event.type)]
+    if subs:
+        WebhookDelivery.objects.bulk_create(
+            [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subs],
+            ignore_conflicts=True,
+        )
     OutboxEvent.objects.filter(pk=event.pk, dispatched_at__isnull=True).update(dispatched_at=now)
 
 
