@@ -778,7 +778,6 @@ def _staff_profile(user: Any) -> tuple[str, frozenset[str]] | None:
 
 
 def _staff_may_act(user: Any, item: WorkItem) -> None:
-    from yiwang.identity import selectors as identity_selectors
 
     if item.role == "system":
         raise PermissionDenied("case.system_step", "该环节由平台自动办理", "task")
