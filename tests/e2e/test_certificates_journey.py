@@ -1,4 +1,4 @@
-"""E-certificate journey: 张伟 opens his 居民户口簿 in the wallet, follows the QR link and sees 有效 with
+"""E-certificate journey: 张伟 opens his 居民户口簿 in the wallet, downloads the PDF, follows the QR link and sees 有效 with
 the issuer and the ledger proof; 刘洋 (公安局) revokes it; the public page then shows 已撤销."""
 
 from __future__ import annotations
@@ -22,6 +22,12 @@ def test_wallet_verify_revoke(demo_server, page, shot):  # type: ignore[no-untyp
     verify_url = page.locator("#verify-link").get_attribute("href")
     assert verify_url and identifier in verify_url
     shot(page, "detail")
+    pdf_href = page.locator("#pdf-link").get_attribute("href")
+    assert pdf_href
+    response = page.request.get(base + pdf_href)  # the browser's own session downloads it
+    assert response.ok and response.headers["content-type"].startswith("application/pdf")
+    pdf = response.body()
+    assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf  # the CJK font travels inside the file
 
     page.context.clear_cookies()  # the verifier is anyone, not logged in
     page.goto(verify_url if verify_url.startswith("http") else base + verify_url)
