@@ -749,6 +749,28 @@ def _settle_parent(child: Case, now: datetime) -> None:
                 body=f"您的“{parent.title}”（{parent.number}）已全部办结：{summary}。欢迎评价。")
 
 
+def _close_children(parent: Case, ctx: _Ctx) -> None:
+    """A bundle that ends before its sub-cases (不予受理, 终止, 撤销) ends them too, with the same
+    status and reason; a sub-case never waits for a parent that is gone."""
+    if parent.kind != Case.Kind.BUNDLE:
+        return
+    for child in Case.objects.filter(parent=parent).exclude(status__in=list(wf.FINAL)):
+        if child.status == Case.Status.SUBMITTED and not WorkItem.objects.filter(case=child).exists():
+            child.status = parent.status
+            child.completed_at = ctx.now
+            child.outcome_reason = parent.outcome_reason
+            CaseEvent.objects.create(case=child, at=ctx.now, type=parent.status, actor_label=ctx.actor.label[:120],
+                                     actor_id=ctx.actor.user_id, comment=ctx.comment or "一件事已结束",
+                                     department_code=child.department_code, department_name=child.department_name)
+            _save_case(child)
+            continue
+        action = "revoke" if parent.status == Case.Status.REVOKED else "terminate"
+        child_ctx = _Ctx(case=child, defn=_defn_of(child), now=ctx.now, actor=ctx.actor, by_user=ctx.by_user,
+                         comment=ctx.comment or "一件事已结束")
+        _run(child_ctx, wf.Command(action, reason=child_ctx.comment))
+        _save_case(child)
+
+
 # --- staff actions -------------------------------------------------------------------------------
 
 
@@ -901,6 +923,7 @@ def task_act(*, work_item_id: Any, user: Any, action: str, comment: str = "", ta
         _save_case(case)
         if case.is_final:
             _settle_parent(case, now)
+            _close_children(case, ctx)
         audit_append(action=f"cases.{action}", object_type="case", object_id=case.number or str(case.pk),
                      subject_ref=case.applicant_ref, detail={"step": item.step_code, "target": target})
     return case
@@ -999,6 +1022,7 @@ def case_action(*, case_id: Any, user: Any, action: str, reason: str = "", now: 
         _save_case(case)
         if case.is_final:
             _settle_parent(case, now)
+            _close_children(case, ctx)
         audit_append(action=f"cases.{action}", object_type="case", object_id=case.number or str(case.pk),
                      subject_ref=case.applicant_ref, detail={"reason": reason})
     return case

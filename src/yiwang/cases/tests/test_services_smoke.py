@@ -105,3 +105,24 @@ def test_bundle_corrections_stop_the_clock_and_the_bundle_ends_when_all_sub_case
             services.task_act(work_item_id=item.pk, user=user, action=action)
     case.refresh_from_db()
     assert case.status == "completed" and case.outcome == "approved"
+
+
+def test_bundle_not_accepted_ends_its_sub_cases_too(world: World) -> None:
+    answers = {"vaccine": "no", "insurance": "no", "maternity": "no"}
+    case = services.case_submit(applicant=world.applicant, bundle_code="YJS0001", answers=answers, form=birth_form())
+    intake = _open_item(case)
+    case = services.task_act(work_item_id=intake.pk, user=world.clerk, action="not_accept",
+                             comment="新生儿非本市助产机构出生，请向出生地申请")
+    assert case.status == "not_accepted"
+    subs = list(Case.objects.filter(parent=case))
+    assert subs and all(s.status == "not_accepted" and s.completed_at for s in subs)
+    assert not WorkItem.objects.filter(case__in=subs, status__in=["open", "waiting"]).exists()
+
+
+def test_a_draft_item_version_cannot_be_applied_for(world: World) -> None:
+    from yiwang.catalog import services as catalog_services
+
+    draft = catalog_services.item_new_draft(code="QR03004000")
+    with pytest.raises(ValidationFailed) as refused:
+        services.case_submit(applicant=world.applicant, item_code="QR03004000", version_id=draft.pk, form=MOVE_FORM)
+    assert refused.value.code == "case.version_not_published"
