@@ -57,7 +57,9 @@ def open_work_items(case: Case) -> list[WorkItem]:
 
 
 def materials(case: Case) -> list[Material]:
-    return list(Material.objects.filter(case=case))
+    """The case's materials; a bundle's sub-case also shows the bundle's (submitted once for all)."""
+    ids = [case.pk] + ([case.parent_id] if case.parent_id else [])
+    return list(Material.objects.filter(case_id__in=ids))
 
 
 def corrections(case: Case) -> list[CorrectionRequest]:
@@ -579,7 +581,8 @@ def rules_of(item_code: str) -> list[Any]:
 
 def material_of(case: Case, material_id: Any) -> Material | None:
     try:
-        return Material.objects.filter(case=case, pk=material_id).first()
+        ids = [case.pk] + ([case.parent_id] if case.parent_id else [])
+        return Material.objects.filter(case_id__in=ids, pk=material_id).first()
     except Exception:  # a malformed UUID is simply not found
         return None
 

@@ -126,3 +126,16 @@ def test_a_draft_item_version_cannot_be_applied_for(world: World) -> None:
     with pytest.raises(ValidationFailed) as refused:
         services.case_submit(applicant=world.applicant, item_code="QR03004000", version_id=draft.pk, form=MOVE_FORM)
     assert refused.value.code == "case.version_not_published"
+
+
+def test_sub_cases_show_the_materials_submitted_once_for_the_bundle(world: World) -> None:
+    from yiwang.cases import selectors
+
+    answers = {"vaccine": "no", "insurance": "yes", "maternity": "no"}
+    case = services.case_submit(applicant=world.applicant, bundle_code="YJS0001", answers=answers, form=birth_form(),
+                                uploads=[PHOTO])
+    sub = Case.objects.get(parent=case, item_code="GG04001000")
+    names = {m.name for m in selectors.materials(sub)}
+    assert "近期免冠彩色照片" in names and names == {m.name for m in selectors.materials(case)}
+    photo = next(m for m in selectors.materials(sub) if m.name == "近期免冠彩色照片")
+    assert selectors.material_of(sub, photo.pk) is not None
