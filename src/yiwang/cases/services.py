@@ -494,13 +494,11 @@ def case_save_draft(*, applicant: Applicant, item_code: str = "", version_id: An
 
 def _fill_target(case: Case, version: Any, bundle: Any) -> None:
     if bundle is not None:
-        centre_code, centre_name = intake_centre()
         case.kind, case.bundle_code, case.title = Case.Kind.BUNDLE, bundle.code, bundle.name
         case.department_code = bundle.lead_department_code
         case.department_name = bundle.lead_department_name
         case.promised_limit_days, case.legal_limit_days = bundle.combined_limit_days, bundle.legal_limit_days
         case.handling_type = "承诺件"
-        del centre_code, centre_name
     else:
         case.kind, case.item_code, case.item_version_id = Case.Kind.ITEM, version.item.code, version.pk
         case.title, case.handling_type = version.name, version.handling_type
@@ -691,8 +689,7 @@ def _spawn_children(parent: Case, versions: Iterable[Any], form: Mapping[str, An
         child.number = f"{parent.number}-{i:02d}"
         fields = {f["name"] for f in version.form_fields}
         child.form = {k: v for k, v in form.items() if k in fields}
-        defn_row, defn = _definition_for(version.item.code, version.handling_type, version.department_code)
-        child.definition = defn_row
+        child.definition, _ = _definition_for(version.item.code, version.handling_type, version.department_code)
         child.status = Case.Status.SUBMITTED
         child.save(force_insert=True)
         CaseEvent.objects.create(case=child, at=now, type="submitted", actor_label=actor.label[:120],
@@ -929,10 +926,17 @@ def task_act(*, work_item_id: Any, user: Any, action: str, comment: str = "", ta
     return case
 
 
-def task_delegate(*, work_item_id: Any, user: Any, to_user: Any, comment: str = "") -> WorkItem:
+def _check_version(item: WorkItem, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != item.row_version:
+        raise Conflict("case.conflict", "该办件刚被其他人处理，请刷新后重试", "version")
+
+
+def task_delegate(*, work_item_id: Any, user: Any, to_user: Any, comment: str = "",
+                  expected_version: int | None = None) -> WorkItem:
     """委派: hand the item to a colleague, who returns it with task_return_delegation."""
     with transaction.atomic():
         item = _load_item(work_item_id)
+        _check_version(item, expected_version)
         if item.status != "open":
             raise Conflict("case.task_not_open", "该待办已处理", "task")
         _staff_may_act(user, item)
@@ -972,11 +976,13 @@ def task_return_delegation(*, work_item_id: Any, user: Any, comment: str = "") -
     return item
 
 
-def task_reassign(*, work_item_id: Any, user: Any, to_user: Any, comment: str = "") -> WorkItem:
+def task_reassign(*, work_item_id: Any, user: Any, to_user: Any, comment: str = "",
+                  expected_version: int | None = None) -> WorkItem:
     """转办 to a named colleague in the same department (task_act(action="transfer") moves it to
     another department)."""
     with transaction.atomic():
         item = _load_item(work_item_id)
+        _check_version(item, expected_version)
         if item.status != "open":
             raise Conflict("case.task_not_open", "该待办已处理", "task")
         _staff_may_act(user, item)

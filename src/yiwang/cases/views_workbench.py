@@ -299,10 +299,8 @@ def item_act(request: HttpRequest, item_id: str) -> HttpResponse:
 def item_reassign(request: HttpRequest, item_id: str) -> HttpResponse:
     """转办给本部门的同事 (to another department: the transfer action)."""
     def call(ctx: selectors.StaffContext, item: WorkItem) -> None:
-        if _version(request) is not None and _version(request) != item.row_version:
-            raise Conflict("case.conflict", "该办件刚被其他人处理，请刷新后重试", "version")
         services.task_reassign(work_item_id=item.pk, user=ctx.user, to_user=_colleague(request),
-                               comment=request.POST.get("comment", "")[:2000])
+                               comment=request.POST.get("comment", "")[:2000], expected_version=_version(request))
 
     return _item_view(request, item_id, call, _("已转办给同事"))
 
@@ -311,10 +309,8 @@ def item_reassign(request: HttpRequest, item_id: str) -> HttpResponse:
 @require_POST
 def item_delegate(request: HttpRequest, item_id: str) -> HttpResponse:
     def call(ctx: selectors.StaffContext, item: WorkItem) -> None:
-        if _version(request) is not None and _version(request) != item.row_version:
-            raise Conflict("case.conflict", "该办件刚被其他人处理，请刷新后重试", "version")
         services.task_delegate(work_item_id=item.pk, user=ctx.user, to_user=_colleague(request),
-                               comment=request.POST.get("comment", "")[:2000])
+                               comment=request.POST.get("comment", "")[:2000], expected_version=_version(request))
 
     return _item_view(request, item_id, call, _("已委派"))
 
