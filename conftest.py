@@ -29,8 +29,10 @@ def _forget_process_caches():  # type: ignore[no-untyped-def]
     from yiwang.cases import rules as case_rules
     from yiwang.cases import services as case_services
     from yiwang.kernel import events
+    from yiwang.ledger import services as ledger_services
 
     events.forget_subscriptions()
+    ledger_services.forget_logs()
     case_services.forget_definitions()
     case_rules.forget()
     yield

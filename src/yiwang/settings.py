@@ -94,12 +94,13 @@ TEMPLATES = [
 _default_db = f"sqlite:///{YIWANG_HOME / 'yiwang.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers run beside the single writer; IMMEDIATE avoids upgrade deadlocks.
+    # WAL lets readers run beside the single writer; IMMEDIATE avoids upgrade deadlocks; the
+    # platform's backend queues writers on a file lock instead of SQLite's sleep-and-retry (ADR 0005).
+    DATABASES["default"]["ENGINE"] = "yiwang.kernel.db.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA wal_autocheckpoint=8000;",
         "transaction_mode": "IMMEDIATE",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "identity.User"

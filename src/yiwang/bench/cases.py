@@ -6,7 +6,8 @@ Figures:
   its first work item, clock, history, audit, outbox event and notification. Goals ≥ 300/s, p95 < 50 ms.
 - `service_submissions_per_s`: the same through `services.case_submit` in process (no HTTP).
 - `transitions_per_s`, `transition_p50_ms`, `transition_p95_ms`: `services.task_act` accept → approve →
-  decide on the cases just submitted, in process. Goal ≥ 500/s.
+  decide on the cases just submitted, in process, a third of the calls each (the decision also
+  appends to the transparency ledger and runs the certificate handler after commit). Goal ≥ 500/s.
 
 Everything runs on a throw-away SQLite database in a temporary folder; with `--database postgres` the
 PostgreSQL database named by DATABASE_URL is migrated and used (the bench's rows stay there).
@@ -133,25 +134,28 @@ def _service_figures(prep: dict[str, Any], n_submit: int, n_transitions: int) ->
     users = {role: User.objects.get(username=f"bench-{role}-{tag}") for role in ("clerk", "appr", "head")}
     by_role = {"window_clerk": users["clerk"], "approver": users["appr"], "supervisor": users["head"]}
     action = {"intake": "accept", "task": "approve", "decision": "decide_approve"}
-    open_items = list(WorkItem.objects.filter(status="open", case__item_code=ITEM, case__status__in=[
-        Case.Status.SUBMITTED, Case.Status.IN_PROGRESS]).values_list("pk", "role", "step_kind")[: n_transitions])
+    # Cases walk 受理 → 审查 → 决定 in waves: each wave acts on every open item of its cases; the
+    # next wave's items are read between waves, outside the timed part.
+    n_cases = max(1, n_transitions // 3)
+    wave = list(WorkItem.objects.filter(status="open", case__item_code=ITEM, case__status__in=[
+        Case.Status.SUBMITTED, Case.Status.IN_PROGRESS]).values_list("pk", "role", "step_kind")[:n_cases])
     t_times: list[float] = []
     calls = 0
-    start = time.perf_counter()
-    queue = list(open_items)
-    while queue and calls < n_transitions:
-        pk, role, kind = queue.pop(0)
-        user = by_role[role]
-        t = time.perf_counter()
-        with acting_as(Actor(user_id=user.pk, label=user.username)):
-            case = services.task_act(work_item_id=pk, user=user, action=action[kind])
-        t_times.append(time.perf_counter() - t)
-        calls += 1
-        if not case.is_final:
-            nxt = WorkItem.objects.filter(case=case, status="open").values_list("pk", "role", "step_kind").first()
-            if nxt is not None:
-                queue.append(nxt)
-    t_total = time.perf_counter() - start
+    t_total = 0.0
+    while wave and calls < n_transitions:
+        moved = []
+        start = time.perf_counter()
+        for pk, role, kind in wave[: n_transitions - calls]:
+            user = by_role[role]
+            t = time.perf_counter()
+            with acting_as(Actor(user_id=user.pk, label=user.username)):
+                case = services.task_act(work_item_id=pk, user=user, action=action[kind])
+            t_times.append(time.perf_counter() - t)
+            calls += 1
+            if not case.is_final:
+                moved.append(case.pk)
+        t_total += time.perf_counter() - start
+        wave = list(WorkItem.objects.filter(case_id__in=moved, status="open").values_list("pk", "role", "step_kind"))
     return {
         "service_submissions": n_submit,
         "service_submissions_per_s": round(n_submit / submit_total, 1) if submit_total else 0.0,

@@ -17,8 +17,9 @@ class Notifier(Protocol):
 class LocalNotifier:
     def send(self, *, user_id: int, case: Any, title: str, body: str) -> None:
         from yiwang.cases.models import Notification
+        from yiwang.kernel import fastsql
 
-        Notification.objects.create(user_id=user_id, case=case, title=title[:120], body=body)
+        fastsql.insert([Notification(user_id=user_id, case=case, title=title[:120], body=body)])
 
 
 _notifier: Notifier | None = None

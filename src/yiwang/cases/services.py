@@ -36,7 +36,7 @@ from yiwang.cases.models import (
     WorkItem,
 )
 from yiwang.catalog import selectors as catalog_selectors
-from yiwang.kernel import events
+from yiwang.kernel import events, fastsql
 from yiwang.kernel.audit import audit_append
 from yiwang.kernel.calendar import current_calendar, working_days_between
 from yiwang.kernel.context import Actor, current_actor
@@ -202,7 +202,11 @@ def _clock_switch(case: Case, owner: str, now: datetime, step_code: str = "", de
     """Close the open interval and open one for `owner` ("" = the clock stops for good). Time spent
     outside the department (补正, 挂起) extends the due dates by the working days it covered."""
     # No owner means the clock never started or has stopped for good: there is no open interval.
-    open_row = ClockInterval.objects.filter(case=case, ended_at__isnull=True).first() if case.clock_owner else None
+    if case.clock_owner == ClockInterval.Owner.DEPARTMENT:  # the usual move: nothing to read back
+        _close_open_interval(case, now)
+        open_row = None
+    else:
+        open_row = ClockInterval.objects.filter(case=case, ended_at__isnull=True).first() if case.clock_owner else None
     if open_row is not None:
         open_row.ended_at = now
         open_row.save(update_fields=["ended_at"])
@@ -210,9 +214,21 @@ def _clock_switch(case: Case, owner: str, now: datetime, step_code: str = "", de
             case.paused_days += working_days_between(_local_date(open_row.started_at), _local_date(now))
             _set_dues(case, case.accepted_at)
     if owner:
-        ClockInterval.objects.create(case=case, owner=owner, started_at=now, step_code=step_code,
-                                     department_code=department_code if owner == "department" else "")
+        fastsql.insert([ClockInterval(case=case, owner=owner, started_at=now, step_code=step_code,
+                                      department_code=department_code if owner == "department" else "")])
     case.clock_owner = owner
+
+
+def _close_open_interval(case: Case, now: datetime) -> None:
+    table = connection.ops.quote_name(ClockInterval._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE {table} SET "ended_at" = %s WHERE "case_id" = %s AND "ended_at" IS NULL',
+                       [connection.ops.adapt_datetimefield_value(now), _case_key(case.pk)])
+
+
+def _case_key(pk: Any) -> Any:
+    """A case's primary key as the database stores it (UUID text on SQLite, uuid on PostgreSQL)."""
+    return Case._meta.pk.get_db_prep_value(pk, connection)  # type: ignore[union-attr]
 
 
 # --- state ---------------------------------------------------------------------------------------
@@ -229,10 +245,13 @@ def _state_of(case: Case, items: Sequence[WorkItem]) -> wf.State:
         stale_tasks=frozenset(extra.get("stale_tasks", [])))
 
 
+_items_of_case = fastsql.Select(WorkItem, where='"case_id" = %s', params=["case"])
+
+
 def _relevant_items(case: Case) -> list[WorkItem]:
     """All of the case's items (a handful): open work, the current step's votes, and the earlier
     visits of a step that a return re-enters (the rules mark those stale so their votes don't count)."""
-    return list(WorkItem.objects.filter(case=case))
+    return _items_of_case.all(case.pk)
 
 
 @dataclass
@@ -294,8 +313,10 @@ def _run(ctx: _Ctx, cmd: wf.Command, *, items: list[WorkItem] | None = None) -> 
                 w.department_code, w.department_name = eff.department, _dept_name(eff.department, case)
                 w.assignee, w.claimed_at = None, None
             w.row_version += 1
-            w.save(update_fields=["status", "action", "done_at", "done_by", "comment", "department_code",
-                                  "department_name", "assignee", "claimed_at", "row_version"])
+            fastsql.update(WorkItem, w.pk, {
+                "status": w.status, "action": w.action, "done_at": w.done_at, "done_by_id": w.done_by_id,
+                "comment": w.comment, "department_code": w.department_code, "department_name": w.department_name,
+                "assignee_id": w.assignee_id, "claimed_at": w.claimed_at, "row_version": w.row_version})
         elif eff.kind == "clock":
             clock_moved = True
             step = result.state.step
@@ -311,8 +332,7 @@ def _run(ctx: _Ctx, cmd: wf.Command, *, items: list[WorkItem] | None = None) -> 
                                   department=eff.department))
         elif eff.kind == "final":
             _finalise(ctx, eff.value, eff.step, history, step_names)
-    if new_items:
-        WorkItem.objects.bulk_create(new_items)
+    fastsql.insert(new_items)
     state = result.state
     entered = state.step != case.step_code
     case.status, case.step_code, case.outcome = state.status, state.step, state.outcome or case.outcome
@@ -321,7 +341,7 @@ def _run(ctx: _Ctx, cmd: wf.Command, *, items: list[WorkItem] | None = None) -> 
                          "previous_step": state.previous_step, "stale_tasks": sorted(state.stale_tasks)}
     if entered and not clock_moved and case.clock_owner == "department":
         _clock_switch(case, "department", ctx.now, state.step, _step_department(ctx.defn, state.step, case))
-    CaseEvent.objects.bulk_create(history)
+    fastsql.insert(history)
     for h in history:
         _publish(case, h)
     return result
@@ -372,21 +392,31 @@ def _publish(case: Case, h: CaseEvent) -> None:
 
 def _save_case(case: Case) -> None:
     """Write the case with a conditional UPDATE: if someone else moved it meanwhile, refuse."""
-    fields = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields
-              if f.attname not in ("id", "created_at", "row_version")}
-    fields["updated_at"] = timezone.now()
-    updated = Case.objects.filter(pk=case.pk, row_version=case.row_version).update(
-        row_version=case.row_version + 1, **fields)
+    case.updated_at = timezone.now()
+    fields = fastsql.changed(case)  # only what this transition touched (never the form, usually)
+    fields.pop("created_at", None)
+    fields["row_version"] = case.row_version + 1
+    updated = fastsql.update(Case, case.pk, fields, guard={"row_version": case.row_version})
     if not updated:
         raise Conflict("case.conflict", "该办件刚被其他人处理，请刷新后重试")
     case.row_version += 1
+    fastsql.saved(case, fields)
+
+
+_case_for_update = fastsql.Select(Case, where='"id" = %s', params=["id"], for_update=True)
+_case_of_item_for_update = fastsql.Select(
+    Case, where=f'"id" = (SELECT "case_id" FROM "{WorkItem._meta.db_table}" WHERE "id" = %s)', params=["id"],
+    for_update=True)
 
 
 def _lock(case_id: Any) -> Case:
     try:
-        return Case.objects.select_for_update().get(pk=case_id)
-    except (Case.DoesNotExist, ValueError, DomainError) as exc:
+        case = _case_for_update.first(case_id)
+    except Exception as exc:  # a malformed UUID fails in the field's conversion
         raise NotFound("case.not_found", "办件不存在", "case") from exc
+    if case is None:
+        raise NotFound("case.not_found", "办件不存在", "case")
+    return case
 
 
 # --- submission ----------------------------------------------------------------------------------
@@ -590,7 +620,7 @@ def case_submit(*, applicant: Applicant, item_code: str = "", version_id: Any = 
             if draft_id:
                 _save_case(case)
             else:
-                case.save(force_insert=True)
+                fastsql.insert([case])
             if idempotency_key:
                 IdempotencyKey.objects.create(key=idempotency_key, user=applicant.user, case=case,
                                               request_hash=request_hash)
@@ -654,7 +684,7 @@ def _attach_materials(case: Case, uploads: Sequence[Upload], certs: Mapping[str,
                              certificate_identifier=cert.identifier))
     for name, resource in shared.items():
         rows.append(Material(case=case, name=name, source=Material.Source.SHARED, resource_code=str(resource)[:40]))
-    Material.objects.bulk_create(rows)
+    fastsql.insert(rows)
 
 
 def _record_certificate_use(material: str, cert: Any, case: Case) -> None:
@@ -814,12 +844,17 @@ def _staff_may_act(user: Any, item: WorkItem) -> None:
         raise PermissionDenied("case.role_mismatch", "您没有办理该环节的岗位权限", "task")
 
 
-def _case_id_of_item(work_item_id: Any) -> tuple[Any, Any]:
-    """(item pk, case pk) of a work item — one narrow query; the caller locks the case and reads the items."""
+def _lock_case_of_item(work_item_id: Any) -> tuple[Case, uuid.UUID]:
+    """(case, item pk): the case a work item belongs to, locked, in one query; the caller reads the
+    items under the lock. The id may come in any UUID spelling."""
     try:
-        return WorkItem.objects.values_list("pk", "case_id").get(pk=work_item_id)
-    except Exception as exc:  # not found, or a malformed UUID (ValidationError from the field)
+        item_pk = work_item_id if isinstance(work_item_id, uuid.UUID) else uuid.UUID(str(work_item_id))
+        case = _case_of_item_for_update.first(item_pk)
+    except Exception as exc:  # a malformed UUID
         raise NotFound("case.task_unknown", "待办事项不存在", "task") from exc
+    if case is None:
+        raise NotFound("case.task_unknown", "待办事项不存在", "task")
+    return case, item_pk
 
 
 def _load_item(work_item_id: Any) -> WorkItem:
@@ -873,8 +908,7 @@ def task_act(*, work_item_id: Any, user: Any, action: str, comment: str = "", ta
     if len(comment) > 2000:
         raise ValidationFailed("case.comment_too_long", "意见不能超过 2000 字", "comment")
     with transaction.atomic():
-        item_pk, case_pk = _case_id_of_item(work_item_id)
-        case = _lock(case_pk)
+        case, item_pk = _lock_case_of_item(work_item_id)
         # Read the items under the case lock: another transaction may have finished this one.
         items = _relevant_items(case)
         item = next((w for w in items if w.pk == item_pk), None)
@@ -905,7 +939,7 @@ def task_act(*, work_item_id: Any, user: Any, action: str, comment: str = "", ta
             case.accepted_at = now
             case.paused_days = 0
             _set_dues(case, now)
-            WorkItem.objects.filter(case=case, status="open").update(due=case.promised_due)
+            _set_open_items_due(case)
             if case.kind == Case.Kind.BUNDLE:
                 _accept_children(case, ctx)
             notify.send(user_id=case.applicant_user_id, case=case, title="申请已受理",
@@ -924,6 +958,14 @@ def task_act(*, work_item_id: Any, user: Any, action: str, comment: str = "", ta
         audit_append(action=f"cases.{action}", object_type="case", object_id=case.number or str(case.pk),
                      subject_ref=case.applicant_ref, detail={"step": item.step_code, "target": target})
     return case
+
+
+def _set_open_items_due(case: Case) -> None:
+    table = connection.ops.quote_name(WorkItem._meta.db_table)
+    due = WorkItem._meta.get_field("due").get_db_prep_save(case.promised_due, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE {table} SET "due" = %s WHERE "case_id" = %s AND "status" = %s',
+                       [due, _case_key(case.pk), "open"])
 
 
 def _check_version(item: WorkItem, expected_version: int | None) -> None:

@@ -18,13 +18,16 @@ from yiwang.identity.models import (
 )
 from yiwang.kernel.audit import audit_for_subject
 from yiwang.kernel.crypto import blind_index
+from yiwang.kernel.fastsql import Select
 from yiwang.kernel.models import AuditEntry
+
+_person_of_user = Select(Person, where='"user_id" = %s', params=["user"], limit=1)
 
 
 def person_for_user(user: User) -> Person | None:
     if not user.is_authenticated:
         return None
-    return Person.objects.filter(user_id=user.pk).first()
+    return _person_of_user.first(user.pk)  # every citizen request asks: compiled once
 
 
 def staff_for_user(user: User) -> Staff | None:

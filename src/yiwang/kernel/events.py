@@ -23,10 +23,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from yiwang.kernel import fastsql
 from yiwang.kernel.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
@@ -58,11 +59,23 @@ def publish(
     """Record an event in the outbox inside the current transaction and dispatch it after commit."""
     if not event_type or not source:
         raise ValueError("事件类型和来源不能为空")
-    event = OutboxEvent.objects.create(type=event_type, source=source, subject=subject, data=data or {})
+    event = OutboxEvent(type=event_type, source=source, subject=subject, data=data or {})
+    if not _listeners(event_type):
+        # Nobody to run or deliver to (the same view of subscriptions that dispatch would take):
+        # the row is the record, written already dispatched, with no second write after commit.
+        event.dispatched_at = timezone.now()
+        fastsql.insert([event])
+        return event
+    fastsql.insert([event])
     # robust: a failure while dispatching is logged and never reaches the code that committed;
     # the event stays undispatched and dispatch_pending() retries it.
     transaction.on_commit(lambda: _dispatch(event.pk, event), robust=True)
     return event
+
+
+def _listeners(event_type: str) -> bool:
+    return bool(_handlers.get(event_type) or _handlers.get("*")
+                or any(s.wants(event_type) for s in _active_subscriptions()))
 
 
 # Active subscriptions, re-read at most every few seconds (and at once in this process when one is
@@ -89,27 +102,42 @@ post_delete.connect(forget_subscriptions, sender=WebhookSubscription, dispatch_u
 
 
 def _dispatch(event_id: Any, event: OutboxEvent | None = None) -> None:
-    """Run the handlers of one event, queue its webhook deliveries and mark it dispatched. The
-    publisher passes the row it just committed (dispatch_pending only takes events older than
-    PENDING_GRACE_S, so the two never race); otherwise it is read back."""
-    if event is None:
-        event = OutboxEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).first()
-    if event is None:
-        return
-    for handler in [*_handlers.get(event.type, []), *_handlers.get("*", [])]:
-        try:
-            with transaction.atomic():
-                handler(event)
-        except Exception:  # a broken handler must not stop the others; it is logged for follow-up
-            log.exception("event handler %s failed for %s", handler, event.type)
-    now = timezone.now()
-    subs = [s for s in _active_subscriptions() if s.wants(event.type)]
-    if subs:
-        WebhookDelivery.objects.bulk_create(
-            [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subs],
-            ignore_conflicts=True,
-        )
-    OutboxEvent.objects.filter(pk=event.pk, dispatched_at__isnull=True).update(dispatched_at=now)
+    """Run the handlers of one event, queue its webhook deliveries and mark it dispatched, in one
+    transaction: the mark is taken first (a conditional UPDATE), so two dispatchers never both run
+    the handlers, and what the handlers wrote commits together with it. Each handler runs in its own
+    savepoint: one that fails is rolled back and logged, and the others still run. The publisher
+    passes the row it just committed; otherwise it is read back."""
+    with transaction.atomic():
+        if event is None:
+            event = OutboxEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).first()
+            if event is None:
+                return
+        now = timezone.now()
+        if not _mark_dispatched(event.pk, now):
+            return
+        for handler in [*_handlers.get(event.type, []), *_handlers.get("*", [])]:
+            try:
+                with transaction.atomic():
+                    handler(event)
+            except Exception:  # a broken handler must not stop the others; it is logged for follow-up
+                log.exception("event handler %s failed for %s", handler, event.type)
+        subs = [s for s in _active_subscriptions() if s.wants(event.type)]
+        if subs:
+            WebhookDelivery.objects.bulk_create(
+                [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subs],
+                ignore_conflicts=True,
+            )
+
+
+def _mark_dispatched(event_id: Any, now: Any) -> bool:
+    meta = OutboxEvent._meta
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {quote(meta.db_table)} SET {quote('dispatched_at')} = %s "
+                       f"WHERE {quote('id')} = %s AND {quote('dispatched_at')} IS NULL",
+                       [connection.ops.adapt_datetimefield_value(now),
+                        meta.pk.get_db_prep_value(event_id, connection)])  # type: ignore[union-attr]
+        return bool(cursor.rowcount)
 
 
 def dispatch_pending(*, older_than_s: float = PENDING_GRACE_S, limit: int = 1000) -> int:

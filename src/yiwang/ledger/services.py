@@ -121,7 +121,7 @@ def ensure_log(name: str, *, title: str = "", hash: str = "sha256", quorum: int 
     """The log called `name`, created (with its Ed25519 and SM2 keys) on first use."""
     if hash not in merkle.HASHERS:
         raise ValidationFailed("ledger.bad_hash", "树哈希只能是 sha256 或 sm3", "hash")
-    log = Log.objects.filter(name=name).first()
+    log = _log_named(name)
     if log is None:
         with transaction.atomic():
             log = Log.objects.create(name=name, title=title or name, origin=f"{origin_prefix()}/{name}",
@@ -130,6 +130,25 @@ def ensure_log(name: str, *, title: str = "", hash: str = "sha256", quorum: int 
             audit_record(action="ledger.log_create", object_type="ledger.log", object_id=name,
                          detail={"origin": log.origin, "hash": hash, "quorum": quorum})
     return log
+
+
+# A log's name, origin, hash and keys never change once created: the sequencer looks the row up
+# once per process (its `size` is read under the lock, never from here).
+_logs: dict[str, Log] = {}
+
+
+def _log_named(name: str) -> Log | None:
+    log = _logs.get(name)
+    if log is None:
+        log = Log.objects.filter(name=name).first()
+        if log is not None:
+            _logs[name] = log
+    return log
+
+
+def forget_logs() -> None:
+    """Drop the process's log lookups (tests roll back the rows they were made from)."""
+    _logs.clear()
 
 
 def ensure_defaults() -> list[Log]:
@@ -183,6 +202,11 @@ def _mark_dirty(log: Log) -> None:
     dirty.add(log.pk)
 
 
+def _TAKE_RANGE_SQL() -> str:  # noqa: N802 - a constant built lazily (needs the connection's quoting)
+    q = connection.ops.quote_name
+    return f"UPDATE {q(Log._meta.db_table)} SET {q('size')} = {q('size')} + %s WHERE {q('id')} = %s RETURNING {q('size')}"
+
+
 def _INSERT_SQL() -> str:  # noqa: N802 - a constant built lazily (needs the connection's quoting)
     q = connection.ops.quote_name
     cols = ["log_id", "index", "kind", "leaf_input", "leaf_hash", "salt", "ref", "created_at"]
@@ -198,7 +222,9 @@ def ledger_append_batch(log_name: str, items: Sequence[AppendItem]) -> list[Appe
     """
     if not items:
         return []
-    log = get_log(log_name)
+    log = _log_named(log_name)
+    if log is None:
+        raise NotFound("ledger.unknown_log", f"没有名为 {log_name} 的账本", "name")
     hasher = merkle.hasher_for(log.hash)
     now_ms = int(time.time() * 1000)
     prepared: list[tuple[AppendItem, bytes, bytes, bytes]] = []
@@ -212,14 +238,25 @@ def ledger_append_batch(log_name: str, items: Sequence[AppendItem]) -> list[Appe
         leaf_input = leafmod.encode_leaf(item.kind, item.time_ms if item.time_ms is not None else now_ms, digest)
         prepared.append((item, salt, leaf_input, hasher.leaf(leaf_input)))
     with transaction.atomic():
-        locked = Log.objects.select_for_update().only("pk", "size").get(pk=log.pk)
-        start = locked.size
+        # Taking the index range is the lock: the row stays locked (PostgreSQL) or the database
+        # stays written (SQLite) until commit, so ranges never overlap.
+        with connection.cursor() as cursor:
+            cursor.execute(_TAKE_RANGE_SQL(), [len(prepared), log.pk])
+            taken = cursor.fetchone()
+            if taken is None:  # the remembered row was rolled back since: look again, once
+                _logs.pop(log_name, None)
+                fresh = _log_named(log_name)
+                if fresh is None or fresh.hash != log.hash:
+                    raise NotFound("ledger.unknown_log", f"没有名为 {log_name} 的账本", "name")
+                log = fresh
+                cursor.execute(_TAKE_RANGE_SQL(), [len(prepared), log.pk])
+                taken = cursor.fetchone()
+            start = taken[0] - len(prepared)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         rows = [(log.pk, start + i, item.kind, leaf_input, lh, salt, item.ref[:120], now)
                 for i, (item, salt, leaf_input, lh) in enumerate(prepared)]
         with connection.cursor() as cursor:  # the hot path: one parameterised multi-row insert
             cursor.executemany(_INSERT_SQL(), rows)
-        Log.objects.filter(pk=log.pk).update(size=start + len(prepared))
         _mark_dirty(log)
     return [Appended(log.name, start + i, leaf_input, lh, salt) for i, (_, salt, leaf_input, lh) in enumerate(prepared)]
 

@@ -314,3 +314,53 @@ def test_event_data_may_hold_dates_and_uuids(django_capture_on_commit_callbacks:
     event.refresh_from_db()
     assert event.data == {"due": "2027-01-13", "case": str(ref), "fee": "12.50"}
     assert json.loads(json.dumps(events.cloudevent(event)))["data"]["due"] == "2027-01-13"
+
+
+def test_an_event_nobody_listens_to_is_stored_dispatched_without_an_after_commit_step(
+    django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        event = events.publish("opendata.viewed", source="opendata", subject="dataset:1", data={"n": 1})
+    assert callbacks == []
+    row = OutboxEvent.objects.get(pk=event.pk)
+    assert row.dispatched_at is not None and row.data == {"n": 1}
+    assert events.dispatch_pending(older_than_s=0) == 0
+
+
+def test_a_webhook_subscription_makes_an_event_wait_for_dispatch(
+    receiver: Receiver, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    WebhookSubscription.objects.create(name="市数据局", url=receiver.url, secret=SECRET, event_types=["opendata.*"])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        event = events.publish("opendata.viewed", source="opendata", subject="dataset:2")
+    assert len(callbacks) == 1
+    assert OutboxEvent.objects.get(pk=event.pk).dispatched_at is None
+    callbacks[0]()
+    assert WebhookDelivery.objects.filter(event_id=event.pk).count() == 1
+
+
+def test_what_a_failing_handler_wrote_is_rolled_back_and_the_rest_commits_with_the_mark(
+    django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    from yiwang.kernel.audit import audit_record
+    from yiwang.kernel.models import AuditEntry
+
+    def writes_then_fails(event: OutboxEvent) -> None:
+        audit_record(action="test.half_done", object_type="event", object_id=str(event.pk))
+        raise RuntimeError("boom")
+
+    def writes(event: OutboxEvent) -> None:
+        audit_record(action="test.done", object_type="event", object_id=str(event.pk))
+
+    events.subscribe("hotline.order_closed", writes_then_fails)
+    events.subscribe("hotline.order_closed", writes)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            event = events.publish("hotline.order_closed", source="hotline", subject="order:9")
+        events._dispatch(event.pk)  # a second dispatcher finds it taken and runs nothing
+    finally:
+        events.unsubscribe("hotline.order_closed", writes_then_fails)
+        events.unsubscribe("hotline.order_closed", writes)
+    assert not AuditEntry.objects.filter(action="test.half_done").exists()
+    assert AuditEntry.objects.filter(action="test.done").count() == 1
+    assert OutboxEvent.objects.get(pk=event.pk).dispatched_at is not None

@@ -1,0 +1,72 @@
+"""SQLite with a queue for writers (ADR 0005).
+
+SQLite lets one writer in at a time. A second process that finds the database locked sleeps in
+SQLite's busy handler, in steps of 1, 2, 5, 10 … ms, and retries: under steady load the cores sit
+idle while writers nap. Here each write transaction first takes an exclusive `flock` on a file beside
+the database. Waiting writers block in the kernel and are woken the moment the holder commits, and a
+killed process releases its lock with its file descriptors. Writes outside `transaction.atomic`
+(autocommit statements) still rely on SQLite's own busy timeout.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from typing import Any
+
+from django.db.backends.sqlite3 import base
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    _writer_fd: int | None = None
+    _writer_held: bool = False
+
+    def _writer_lock_path(self) -> str | None:
+        if self.is_in_memory_db():
+            return None
+        return f"{self.settings_dict['NAME']}.writer-lock"
+
+    def _writer_acquire(self) -> None:
+        if self._writer_held:
+            return
+        if self._writer_fd is None:
+            path = self._writer_lock_path()
+            if path is None:
+                return
+            self._writer_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
+        self._writer_held = True
+
+    def _writer_release(self) -> None:
+        if self._writer_held and self._writer_fd is not None:
+            self._writer_held = False
+            fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
+
+    def _start_transaction_under_autocommit(self) -> None:
+        self._writer_acquire()
+        try:
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
+        except BaseException:
+            self._writer_release()
+            raise
+
+    def _commit(self) -> Any:
+        try:
+            return super()._commit()  # type: ignore[misc]
+        finally:
+            self._writer_release()
+
+    def _rollback(self) -> Any:
+        try:
+            return super()._rollback()  # type: ignore[misc]
+        finally:
+            self._writer_release()
+
+    def _close(self) -> Any:
+        try:
+            return super()._close()  # type: ignore[misc]
+        finally:
+            self._writer_release()
+            if self._writer_fd is not None:
+                os.close(self._writer_fd)
+                self._writer_fd = None

@@ -1,0 +1,180 @@
+"""Statements compiled once, for the few hot paths that write or read a handful of rows per request.
+
+Building a query through the ORM costs several hundred microseconds on this class of machine; the
+statement itself, a few dozen. A submission or a workflow transition runs about ten statements, so
+the compile step dominated them (see ADR 0005). These helpers keep the models as the schema and the
+field conversions as Django's own (`get_db_prep_save` on the way in, the compiler's converters on
+the way out) and only cache the SQL text:
+
+- `insert(objs)`: one multi-row INSERT of model instances (no signals, auto primary keys not read back);
+- `Select(model, where=..., params=...)`: a SELECT of whole rows with a fixed WHERE clause;
+- `update(model, pk, values, guard=...)`: an UPDATE of named columns of one row, with an optional
+  equality guard (optimistic locking), returning the number of rows changed.
+
+Everything runs on the default connection inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.fields import AutoFieldMixin
+
+M = TypeVar("M", bound=models.Model)
+
+_insert_plans: dict[tuple[Any, ...], tuple[str, list[models.Field[Any, Any]]]] = {}
+_update_plans: dict[tuple[Any, ...], tuple[str, list[Any], list[Any]]] = {}
+
+
+def _insert_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, AutoFieldMixin))]
+
+
+def insert(objs: Sequence[models.Model]) -> None:
+    """INSERT the instances (all of one model) with one statement."""
+    if not objs:
+        return
+    conn = connections[DEFAULT_DB_ALIAS]
+    model = type(objs[0])
+    key = (model, conn.vendor, len(objs))
+    plan = _insert_plans.get(key)
+    if plan is None:
+        quote = conn.ops.quote_name
+        fields = _insert_fields(model)
+        cols = ", ".join(quote(str(f.column)) for f in fields)
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = f"INSERT INTO {quote(model._meta.db_table)} ({cols}) VALUES " + ", ".join([row] * len(objs))
+        plan = _insert_plans[key] = (sql, fields)
+    sql, fields = plan
+    params: list[Any] = []
+    for obj in objs:
+        params += [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = conn.alias
+
+
+def update(model: type[models.Model], pk: Any, values: Mapping[str, Any], *,
+           guard: Mapping[str, Any] | None = None) -> int:
+    """UPDATE the named fields (by attname) of the row `pk`; with `guard`, only where those fields
+    still hold those values. Returns the number of rows changed (0 or 1)."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    names = tuple(values)
+    guards = tuple(guard or ())
+    key = (model, conn.vendor, names, guards)
+    plan = _update_plans.get(key)
+    if plan is None:
+        meta = model._meta
+        quote = conn.ops.quote_name
+        set_fields = [_field(meta, n) for n in names]
+        where_fields = [meta.pk, *(_field(meta, g) for g in guards)]
+        sets = ", ".join(f"{quote(f.column)} = %s" for f in set_fields)
+        where = " AND ".join(f"{quote(f.column)} = %s" for f in where_fields)  # type: ignore[union-attr]
+        plan = _update_plans[key] = (f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {where}", set_fields,
+                                     where_fields)
+    sql, set_fields, where_fields = plan
+    params = [f.get_db_prep_save(values[n], conn) for f, n in zip(set_fields, names, strict=True)]
+    params += [f.get_db_prep_value(f.get_prep_value(v), conn, prepared=True)
+               for f, v in zip(where_fields, (pk, *((guard or {})[g] for g in guards)), strict=True)]
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def changed(obj: models.Model) -> dict[str, Any]:
+    """The fields (by attname) whose values differ from what `Select` loaded, with their new values;
+    every concrete field for an instance `Select` did not load."""
+    loaded = getattr(obj, "_fastsql_loaded", None)
+    values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.primary_key}
+    if loaded is None:
+        return values
+    return {k: v for k, v in values.items() if k not in loaded or loaded[k] != v}
+
+
+def saved(obj: models.Model, values: Mapping[str, Any]) -> None:
+    """Note that `values` (as passed to `update`) are now what the row holds, for `changed`."""
+    if getattr(obj, "_fastsql_loaded", None) is not None:
+        _remember(obj, values.items(), into=obj._fastsql_loaded)  # type: ignore[attr-defined]
+
+
+def _remember(obj: models.Model, pairs: Iterable[tuple[str, Any]], into: dict[str, Any] | None = None) -> None:
+    # Mutable values (JSON) are copied, so that later in-place edits show up as changes.
+    snapshot = into if into is not None else {}
+    for name, value in pairs:
+        snapshot[name] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+    obj._fastsql_loaded = snapshot  # type: ignore[attr-defined]
+
+
+def _field(meta: Any, attname: str) -> Any:
+    for f in meta.concrete_fields:
+        if f.attname == attname or f.name == attname:
+            return f
+    raise LookupError(f"{meta.label} has no field {attname}")
+
+
+def _field_name(meta: Any, attname: str) -> str:
+    return str(_field(meta, attname).name)
+
+
+class Select(Generic[M]):
+    """Whole rows of `model` matching a fixed WHERE clause (`%s` placeholders, values converted by
+    the fields named in `params`), e.g. `Select(Person, where='"user_id" = %s', params=["user"])`.
+    `for_update` locks the rows where the database can (PostgreSQL); SQLite transactions already
+    hold the write lock."""
+
+    def __init__(self, model: type[M], *, where: str, params: Sequence[str], order_by: str = "",
+                 limit: int | None = None, for_update: bool = False) -> None:
+        self.model = model
+        self.where, self.param_fields, self.order_by = where, tuple(params), order_by
+        self.limit, self.for_update = limit, for_update
+        self._plans: dict[str, tuple[str, list[str], list[Any], Any]] = {}
+
+    def _plan(self) -> tuple[str, list[str], list[Any], Any]:
+        connection = connections[DEFAULT_DB_ALIAS]
+        plan = self._plans.get(connection.vendor)
+        if plan is None:
+            quote = connection.ops.quote_name
+            compiler = self.model._default_manager.all().query.get_compiler(connection.alias)
+            compiler.setup_query()
+            cols = [c[0] for c in compiler.select]
+            converters = compiler.get_converters(cols)
+            names = [c.target.attname for c in cols]
+            sql = f"SELECT {', '.join(quote(c.target.column) for c in cols)} FROM {quote(self.model._meta.db_table)}"
+            sql += f" WHERE {self.where}"
+            if self.order_by:
+                sql += f" ORDER BY {self.order_by}"
+            if self.limit is not None:
+                sql += f" LIMIT {int(self.limit)}"
+            if self.for_update and connection.features.has_select_for_update:
+                sql += " FOR UPDATE"
+            meta = self.model._meta
+            fields = [meta.get_field(_field_name(meta, p)) for p in self.param_fields]
+            plan = self._plans[connection.vendor] = (sql, names, fields, (compiler, converters))
+        return plan
+
+    def all(self, *values: Any) -> list[M]:
+        sql, names, fields, (compiler, converters) = self._plan()
+        conn = connections[DEFAULT_DB_ALIAS]
+        params = [f.get_db_prep_value(f.get_prep_value(v), conn, prepared=True) for f, v in zip(fields, values, strict=True)]
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows: Iterable[Any] = cursor.fetchall()
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        out = []
+        for r in rows:
+            row = tuple(r)
+            obj = self.model.from_db(conn.alias, names, row)
+            # What was read, for `changed` (mutable values such as JSON are copied by value).
+            _remember(obj, zip(names, row, strict=True))
+            out.append(obj)
+        return out
+
+    def first(self, *values: Any) -> M | None:
+        rows = self.all(*values)
+        return rows[0] if rows else None

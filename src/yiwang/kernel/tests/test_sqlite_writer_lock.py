@@ -1,0 +1,110 @@
+"""The SQLite backend queues write transactions on a file lock (ADR 0005)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from yiwang.kernel.db.sqlite3.base import DatabaseWrapper
+
+# The tests open their own databases in files; the mark only lifts pytest-django's block on connecting.
+pytestmark = pytest.mark.django_db
+
+
+def _wrapper(path: Path) -> DatabaseWrapper:
+    settings = {**connections.settings["default"], "NAME": str(path), "ENGINE": "yiwang.kernel.db.sqlite3",
+                "OPTIONS": {"transaction_mode": "IMMEDIATE"}, "TEST": {}}
+    return DatabaseWrapper(settings, alias="writer-lock-test")
+
+
+def _lock_is_free(path: Path) -> bool:
+    fd = os.open(f"{path}.writer-lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _begin(db: Any) -> None:
+    db.ensure_connection()
+    db._start_transaction_under_autocommit()
+
+
+def test_a_write_transaction_holds_the_lock_until_commit_or_rollback(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    db = _wrapper(path)
+    try:
+        _begin(db)
+        db.cursor().execute("CREATE TABLE t (n integer)")
+        assert not _lock_is_free(path)
+        db._commit()
+        assert _lock_is_free(path)
+        _begin(db)
+        db.cursor().execute("INSERT INTO t VALUES (1)")
+        db._rollback()
+        assert _lock_is_free(path)
+        assert db.cursor().execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0
+        _begin(db)
+    finally:
+        db.close()  # closing mid-transaction lets go too
+    assert _lock_is_free(path)
+
+
+def test_an_in_memory_database_takes_no_lock(tmp_path: Path) -> None:
+    db = DatabaseWrapper({**connections.settings["default"], "NAME": ":memory:", "OPTIONS": {}, "TEST": {}},
+                         alias="memory-test")
+    try:
+        _begin(db)
+        assert db._writer_fd is None
+        db._commit()
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("writers", [2])
+def test_concurrent_writer_processes_all_commit(tmp_path: Path, writers: int) -> None:
+    """Several processes appending in transactions: none fails with "database is locked" and no
+    increment is lost."""
+    path = tmp_path / "db.sqlite3"
+    db = _wrapper(path)
+    db.ensure_connection()
+    db.cursor().execute("PRAGMA journal_mode=WAL")
+    db.cursor().execute("CREATE TABLE counter (n integer)")
+    db.cursor().execute("INSERT INTO counter VALUES (0)")
+    db.close()
+    script = textwrap.dedent(f"""
+        import django, os
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
+        django.setup()
+        from django.db import connections
+        from yiwang.kernel.db.sqlite3.base import DatabaseWrapper
+        db = DatabaseWrapper({{**connections.settings["default"], "NAME": {str(path)!r},
+                              "OPTIONS": {{"transaction_mode": "IMMEDIATE", "timeout": 0.05}}, "TEST": {{}}}}, alias="w")
+        db.ensure_connection()
+        for _ in range(200):
+            db._start_transaction_under_autocommit()
+            n = db.cursor().execute("SELECT n FROM counter").fetchone()[0]
+            db.cursor().execute("UPDATE counter SET n = %s", [n + 1])
+            db._commit()
+        db.close()
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE) for _ in range(writers)]
+    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+    assert all(p.returncode == 0 for p in procs), errors
+    db = _wrapper(path)
+    try:
+        db.ensure_connection()
+        assert db.cursor().execute("SELECT n FROM counter").fetchone()[0] == 200 * writers
+    finally:
+        db.close()
