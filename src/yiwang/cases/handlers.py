@@ -136,7 +136,10 @@ def issue_result_certificate(case: Any) -> str:
 
     if case.status != Case.Status.COMPLETED or case.outcome != Case.Outcome.APPROVED or not case.item_version_id:
         return ""
-    version = catalog_selectors.version_by_id(case.item_version_id)
+    from yiwang.cases.services import cached_version
+
+    # Published versions never change: the submission's cache serves the handler too.
+    version = cached_version(case.item_version_id, lambda: catalog_selectors.version_by_id(case.item_version_id))
     type_name = (version.result_certificate_type if version else "").strip()
     if not type_name:
         return ""

@@ -15,11 +15,14 @@ from yiwang.cases.models import (
     Material,
     WorkItem,
 )
+from yiwang.kernel import fastsql
+
+_case_by_id = fastsql.Select(Case, where='"id" = %s', params=["id"])
 
 
 def case_by_id(pk: Any) -> Case | None:
     try:
-        return Case.objects.filter(pk=pk).first()
+        return _case_by_id.first(pk)
     except Exception:  # a malformed UUID is simply not found
         return None
 

@@ -480,13 +480,18 @@ def _version(key: Any, load: Any) -> Any:
     return value
 
 
+def cached_version(version_id: Any, load: Any) -> Any:
+    """An item version by id through the short in-process cache (`load` reads it on a miss)."""
+    return _version(("id", str(version_id)), load)
+
+
 def _target(item_code: str = "", version_id: Any = None, bundle_code: str = "") -> tuple[Any, Any]:
     if bundle_code:
         bundle = catalog_selectors.bundle_by_code(bundle_code)
         if bundle is None:
             raise NotFound("case.bundle_unknown", "该“一件事”不存在或未发布", "bundle")
         return None, bundle
-    version = _version(("id", str(version_id)), lambda: catalog_selectors.version_by_id(version_id)) \
+    version = cached_version(version_id, lambda: catalog_selectors.version_by_id(version_id)) \
         if version_id else None
     if version is not None and version.status != "published":
         raise ValidationFailed("case.version_not_published", "该事项版本未发布或已被替代，请按现行版本申请", "version")

@@ -67,10 +67,33 @@ def publish(
         fastsql.insert([event])
         return event
     fastsql.insert([event])
-    # robust: a failure while dispatching is logged and never reaches the code that committed;
-    # the event stays undispatched and dispatch_pending() retries it.
-    transaction.on_commit(lambda: _dispatch(event.pk, event), robust=True)
+    _after_commit_batch().append(event)
     return event
+
+
+_BATCH_ATTR = "_yiwang_outbox_batch"
+
+
+def _after_commit_batch() -> list[OutboxEvent]:
+    """The events of the current transaction that wait for dispatch: all of them are dispatched
+    together after commit, in one transaction. A batch that was dispatched already, or whose
+    callback is no longer queued (the savepoint that queued it rolled back), is replaced."""
+    held = connection.__dict__.get(_BATCH_ATTR)
+    if held is not None and not held[2] and any(func is held[1] for _, func, _ in connection.run_on_commit):
+        return held[0]  # type: ignore[no-any-return]
+    batch: list[OutboxEvent] = []
+    state = [batch, None, False]  # events, callback, dispatched
+
+    def dispatch_batch() -> None:
+        state[2] = True
+        _dispatch_many(batch)
+
+    state[1] = dispatch_batch
+    connection.__dict__[_BATCH_ATTR] = state
+    # robust: a failure while dispatching is logged and never reaches the code that committed;
+    # the events stay undispatched and dispatch_pending() retries them.
+    transaction.on_commit(dispatch_batch, robust=True)
+    return batch
 
 
 def _listeners(event_type: str) -> bool:
@@ -102,31 +125,39 @@ post_delete.connect(forget_subscriptions, sender=WebhookSubscription, dispatch_u
 
 
 def _dispatch(event_id: Any, event: OutboxEvent | None = None) -> None:
-    """Run the handlers of one event, queue its webhook deliveries and mark it dispatched, in one
-    transaction: the mark is taken first (a conditional UPDATE), so two dispatchers never both run
-    the handlers, and what the handlers wrote commits together with it. Each handler runs in its own
-    savepoint: one that fails is rolled back and logged, and the others still run. The publisher
-    passes the row it just committed; otherwise it is read back."""
-    with transaction.atomic():
+    """Dispatch one event (read back by id unless given); see `_dispatch_many`."""
+    if event is None:
+        event = OutboxEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).first()
         if event is None:
-            event = OutboxEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).first()
-            if event is None:
-                return
-        now = timezone.now()
-        if not _mark_dispatched(event.pk, now):
             return
-        for handler in [*_handlers.get(event.type, []), *_handlers.get("*", [])]:
-            try:
-                with transaction.atomic():
-                    handler(event)
-            except Exception:  # a broken handler must not stop the others; it is logged for follow-up
-                log.exception("event handler %s failed for %s", handler, event.type)
-        subs = [s for s in _active_subscriptions() if s.wants(event.type)]
-        if subs:
-            WebhookDelivery.objects.bulk_create(
-                [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subs],
-                ignore_conflicts=True,
-            )
+    _dispatch_many([event])
+
+
+def _dispatch_many(batch: list[OutboxEvent]) -> None:
+    """Run the handlers of the events, queue their webhook deliveries and mark them dispatched, in
+    one transaction. Each mark is taken first (a conditional UPDATE), so two dispatchers never both
+    run an event's handlers, and what the handlers wrote commits together with the mark. Each handler
+    runs in its own savepoint: one that fails is rolled back and logged, and the others still run.
+    An event whose row is gone (its savepoint rolled back) takes no mark and runs nothing."""
+    if not batch:
+        return
+    with transaction.atomic():
+        now = timezone.now()
+        for event in batch:
+            if not _mark_dispatched(event.pk, now):
+                continue
+            for handler in [*_handlers.get(event.type, []), *_handlers.get("*", [])]:
+                try:
+                    with transaction.atomic():
+                        handler(event)
+                except Exception:  # a broken handler must not stop the others; it is logged for follow-up
+                    log.exception("event handler %s failed for %s", handler, event.type)
+            subs = [s for s in _active_subscriptions() if s.wants(event.type)]
+            if subs:
+                WebhookDelivery.objects.bulk_create(
+                    [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subs],
+                    ignore_conflicts=True,
+                )
 
 
 def _mark_dispatched(event_id: Any, now: Any) -> bool:

@@ -364,3 +364,19 @@ def test_what_a_failing_handler_wrote_is_rolled_back_and_the_rest_commits_with_t
     assert not AuditEntry.objects.filter(action="test.half_done").exists()
     assert AuditEntry.objects.filter(action="test.done").count() == 1
     assert OutboxEvent.objects.get(pk=event.pk).dispatched_at is not None
+
+
+def test_events_of_one_transaction_are_dispatched_together_and_a_rolled_back_one_never(
+    handler_calls: list[tuple[str, str]], django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            events.publish("case.submitted", source="cases", subject="case:a")
+            with pytest.raises(ZeroDivisionError), transaction.atomic():
+                events.publish("case.submitted", source="cases", subject="case:gone")
+                1 / 0  # noqa: B018
+            events.publish("case.submitted", source="cases", subject="case:b")
+    assert len(callbacks) == 1
+    assert handler_calls == [("case.submitted", "case:a"), ("case.submitted", "case:b")]
+    assert set(OutboxEvent.objects.values_list("subject", flat=True)) == {"case:a", "case:b"}
+    assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
