@@ -19,6 +19,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -74,26 +75,32 @@ def publish(
 _BATCH_ATTR = "_yiwang_outbox_batch"
 
 
+@dataclass
+class _Batch:
+    events: list[OutboxEvent] = field(default_factory=list)
+    callback: Callable[[], None] | None = None
+    dispatched: bool = False
+
+
 def _after_commit_batch() -> list[OutboxEvent]:
     """The events of the current transaction that wait for dispatch: all of them are dispatched
     together after commit, in one transaction. A batch that was dispatched already, or whose
     callback is no longer queued (the savepoint that queued it rolled back), is replaced."""
-    held = connection.__dict__.get(_BATCH_ATTR)
-    if held is not None and not held[2] and any(func is held[1] for _, func, _ in connection.run_on_commit):
-        return held[0]  # type: ignore[no-any-return]
-    batch: list[OutboxEvent] = []
-    state = [batch, None, False]  # events, callback, dispatched
+    held: _Batch | None = connection.__dict__.get(_BATCH_ATTR)
+    if held is not None and not held.dispatched and any(entry[1] is held.callback for entry in connection.run_on_commit):
+        return held.events
+    batch = _Batch()
 
     def dispatch_batch() -> None:
-        state[2] = True
-        _dispatch_many(batch)
+        batch.dispatched = True
+        _dispatch_many(batch.events)
 
-    state[1] = dispatch_batch
-    connection.__dict__[_BATCH_ATTR] = state
+    batch.callback = dispatch_batch
+    connection.__dict__[_BATCH_ATTR] = batch
     # robust: a failure while dispatching is logged and never reaches the code that committed;
     # the events stay undispatched and dispatch_pending() retries them.
     transaction.on_commit(dispatch_batch, robust=True)
-    return batch
+    return batch.events
 
 
 def _listeners(event_type: str) -> bool:
