@@ -33,6 +33,30 @@ def _insert_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, AutoFieldMixin))]
 
 
+# Field classes whose value, when it is exactly of this Python type (or None), goes to the database
+# unchanged on every backend: Django's conversion would return it as it is.
+_EXACT_TYPES: tuple[tuple[type[Any], type[Any]], ...] = (
+    (models.BooleanField, bool),
+    (models.CharField, str),  # includes SlugField, EmailField, URLField
+    (models.TextField, str),
+    (models.IntegerField, int),  # includes the small, big and positive variants
+)
+_plain_plans: dict[type[models.Model], list[tuple[Any, str, type[Any] | None]]] = {}
+
+
+def _plain_fields(model: type[models.Model], fields: list[Any]) -> list[tuple[Any, str, type[Any] | None]]:
+    plan = _plain_plans.get(model)
+    if plan is None:
+        plan = []
+        for f in fields:
+            exact = next((t for cls, t in _EXACT_TYPES if isinstance(f, cls)), None)
+            if f.is_relation or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                exact = None  # keys convert to the target's type; auto_now sets the value itself
+            plan.append((f, f.attname, exact))
+        _plain_plans[model] = plan
+    return plan
+
+
 def insert(objs: Sequence[models.Model]) -> None:
     """INSERT the instances (all of one model) with one statement."""
     if not objs:
@@ -49,9 +73,16 @@ def insert(objs: Sequence[models.Model]) -> None:
         sql = f"INSERT INTO {quote(model._meta.db_table)} ({cols}) VALUES " + ", ".join([row] * len(objs))
         plan = _insert_plans[key] = (sql, fields)
     sql, fields = plan
+    plain = _plain_fields(model, fields)
     params: list[Any] = []
     for obj in objs:
-        params += [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
+        values = obj.__dict__
+        for f, attname, exact in plain:
+            value = values.get(attname) if exact is not None else None
+            if exact is not None and (value is None or type(value) is exact):
+                params.append(value)  # already what the database takes: nothing to convert
+            else:
+                params.append(f.get_db_prep_save(f.pre_save(obj, True), conn))
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
     for obj in objs:

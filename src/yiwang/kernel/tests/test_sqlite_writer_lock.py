@@ -108,3 +108,28 @@ def test_concurrent_writer_processes_all_commit(tmp_path: Path, writers: int) ->
         assert db.cursor().execute("SELECT n FROM counter").fetchone()[0] == 200 * writers
     finally:
         db.close()
+
+
+def test_the_write_ahead_log_is_copied_back_in_the_background(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    path = tmp_path / "db.sqlite3"
+    db = _wrapper(path)
+    try:
+        db.ensure_connection()
+        db.cursor().execute("PRAGMA journal_mode=WAL")
+        db.cursor().execute("PRAGMA wal_autocheckpoint=100000")  # far away: only the thread copies
+        assert any(t.name == "sqlite-wal-checkpoint" for t in threading.enumerate())
+        _begin(db)
+        db.cursor().execute("CREATE TABLE t (n integer, s text)")
+        for n in range(2000):
+            db.cursor().execute("INSERT INTO t VALUES (%s, %s)", [n, "政务服务" * 10])
+        db._commit()
+        before = path.stat().st_size
+        deadline = time.monotonic() + 10
+        while path.stat().st_size <= before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.stat().st_size > before  # the pages reached the database file
+    finally:
+        db.close()

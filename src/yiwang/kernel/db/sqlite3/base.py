@@ -5,7 +5,8 @@ SQLite's busy handler, in steps of 1, 2, 5, 10 … ms, and retries: under steady
 idle while writers nap. Here each write transaction first takes an exclusive `flock` on a file beside
 the database. Waiting writers block in the kernel and are woken the moment the holder commits, and a
 killed process releases its lock with its file descriptors. Writes outside `transaction.atomic`
-(autocommit statements) still rely on SQLite's own busy timeout.
+(autocommit statements) still rely on SQLite's own busy timeout. The write-ahead log is copied
+back in the background (`checkpointer`), not by whichever commit finds it long.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import os
 from typing import Any
 
 from django.db.backends.sqlite3 import base
+
+from yiwang.kernel.db.sqlite3 import checkpointer
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -41,6 +44,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._writer_held and self._writer_fd is not None:
             self._writer_held = False
             fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
+
+    def get_new_connection(self, conn_params: Any) -> Any:
+        conn = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db():
+            checkpointer.ensure_started(str(self.settings_dict["NAME"]))
+        return conn
 
     def _start_transaction_under_autocommit(self) -> None:
         self._writer_acquire()
