@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import weakref
 from typing import Any
 
 from django.db.backends.sqlite3 import base
@@ -23,6 +24,7 @@ from yiwang.kernel.db.sqlite3 import checkpointer
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer_fd: int | None = None
     _writer_held: bool = False
+    _writer_close: weakref.finalize | None = None  # type: ignore[type-arg]
 
     def _writer_lock_path(self) -> str | None:
         if self.is_in_memory_db():
@@ -37,6 +39,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if path is None:
                 return
             self._writer_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            # A wrapper dropped without close() (its thread ended) must not leak the descriptor.
+            self._writer_close = weakref.finalize(self, os.close, self._writer_fd)
         fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
         self._writer_held = True
 
@@ -76,6 +80,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super()._close()  # type: ignore[misc]
         finally:
             self._writer_release()
-            if self._writer_fd is not None:
-                os.close(self._writer_fd)
+            if self._writer_close is not None:
+                self._writer_close()
+                self._writer_close = None
                 self._writer_fd = None
