@@ -133,3 +133,62 @@ def test_the_write_ahead_log_is_copied_back_in_the_background(tmp_path: Path) ->
         assert path.stat().st_size > before  # the pages reached the database file
     finally:
         db.close()
+
+
+def _hold_lock_in_another_process(path: Path, seconds: float) -> subprocess.Popen[bytes]:
+    script = textwrap.dedent(f"""
+        import fcntl, os, sys, time
+        fd = os.open({f"{path}.writer-lock"!r}, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        print("held", flush=True)
+        time.sleep({seconds})
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+    return holder
+
+
+def test_a_writer_waits_for_the_holder_and_goes_in_the_moment_it_lets_go(tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "db.sqlite3"
+    holder = _hold_lock_in_another_process(path, 0.6)
+    db = _wrapper(path)
+    try:
+        start = time.monotonic()
+        _begin(db)
+        waited = time.monotonic() - start
+        assert 0.3 < waited < 5
+        assert not _lock_is_free(path)
+        db._commit()
+        assert _lock_is_free(path)
+    finally:
+        db.close()
+        holder.wait(timeout=10)
+
+
+def test_a_writer_gives_up_with_database_is_locked_after_the_wait(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from django.db import OperationalError
+
+    from yiwang.kernel.db.sqlite3 import base as backend
+
+    monkeypatch.setattr(backend, "WRITER_WAIT_S", 0.3)
+    path = tmp_path / "db.sqlite3"
+    holder = _hold_lock_in_another_process(path, 1.5)
+    db = _wrapper(path)
+    try:
+        db.ensure_connection()
+        with pytest.raises(OperationalError, match="database is locked"):
+            db._start_transaction_under_autocommit()
+        holder.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while not _lock_is_free(path) and time.monotonic() < deadline:  # the helper let go of it
+            time.sleep(0.05)
+        assert _lock_is_free(path)
+        _begin(db)  # and the next try gets in
+        db._commit()
+    finally:
+        db.close()

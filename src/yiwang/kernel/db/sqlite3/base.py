@@ -4,7 +4,8 @@ SQLite lets one writer in at a time. A second process that finds the database lo
 SQLite's busy handler, in steps of 1, 2, 5, 10 … ms, and retries: under steady load the cores sit
 idle while writers nap. Here each write transaction first takes an exclusive `flock` on a file beside
 the database. Waiting writers block in the kernel and are woken the moment the holder commits, and a
-killed process releases its lock with its file descriptors. Writes outside `transaction.atomic`
+killed process releases its lock with its file descriptors; a writer gives up after WRITER_WAIT_S,
+as SQLite's busy timeout would. Writes outside `transaction.atomic`
 (autocommit statements) still rely on SQLite's own busy timeout. The write-ahead log is copied
 back in the background (`checkpointer`), not by whichever commit finds it long.
 """
@@ -13,15 +14,52 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import weakref
 from typing import Any
 
+from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
 from yiwang.kernel.db.sqlite3 import checkpointer
 
+# How long a writer waits for the lock before it gives up with "database is locked", as SQLite's own
+# busy timeout would (a transaction left open in a shell must not hang every request for ever).
+WRITER_WAIT_S = 30.0
+
+
+def _wait_for_lock(path: str, timeout: float) -> int:
+    """Wait up to `timeout` for the lock and return a descriptor that holds it.
+
+    `flock` cannot time out, so a helper thread does the blocking call on a descriptor of its own and
+    the caller waits on an Event, which wakes the moment the lock is taken. If the caller gives up
+    first, the helper lets go of the lock as soon as it gets it.
+    """
+    got = threading.Event()
+    guard = threading.Lock()
+    state = {"abandoned": False, "fd": -1}
+
+    def wait() -> None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with guard:
+            if state["abandoned"]:
+                os.close(fd)
+                return
+            state["fd"] = fd
+        got.set()
+
+    threading.Thread(target=wait, name="sqlite-writer-wait", daemon=True).start()
+    if not got.wait(timeout):
+        with guard:
+            if state["fd"] < 0:
+                state["abandoned"] = True
+                raise OperationalError("database is locked (waited %.0f s for the writer lock)" % timeout)
+    return int(state["fd"])
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    _writer_extra_fd: int | None = None
     _writer_fd: int | None = None
     _writer_held: bool = False
     _writer_close: weakref.finalize | None = None  # type: ignore[type-arg]
@@ -41,13 +79,20 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._writer_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             # A wrapper dropped without close() (its thread ended) must not leak the descriptor.
             self._writer_close = weakref.finalize(self, os.close, self._writer_fd)
-        fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(self._writer_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._writer_extra_fd = _wait_for_lock(self._writer_lock_path() or "", WRITER_WAIT_S)
         self._writer_held = True
 
     def _writer_release(self) -> None:
         if self._writer_held and self._writer_fd is not None:
             self._writer_held = False
-            fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
+            if self._writer_extra_fd is not None:
+                fd, self._writer_extra_fd = self._writer_extra_fd, None
+                os.close(fd)  # closing the descriptor that holds the lock releases it
+            else:
+                fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
 
     def get_new_connection(self, conn_params: Any) -> Any:
         conn = super().get_new_connection(conn_params)
