@@ -148,10 +148,6 @@ def _field(meta: Any, attname: str) -> Any:
     raise LookupError(f"{meta.label} has no field {attname}")
 
 
-def _field_name(meta: Any, attname: str) -> str:
-    return str(_field(meta, attname).name)
-
-
 class Select(Generic[M]):
     """Whole rows of `model` matching a fixed WHERE clause (`%s` placeholders, values converted by
     the fields named in `params`), e.g. `Select(Person, where='"user_id" = %s', params=["user"])`.
@@ -184,7 +180,7 @@ class Select(Generic[M]):
             if self.for_update and connection.features.has_select_for_update:
                 sql += " FOR UPDATE"
             meta = self.model._meta
-            fields = [meta.get_field(_field_name(meta, p)) for p in self.param_fields]
+            fields = [_field(meta, p) for p in self.param_fields]
             plan = self._plans[connection.vendor] = (sql, names, fields, (compiler, converters))
         return plan
 

@@ -53,12 +53,3 @@ def _run(path: str, pid: int) -> None:
     finally:
         con.close()
 
-
-def checkpoint_now(path: str) -> tuple[int, int, int]:
-    """One PASSIVE checkpoint of `path`: (busy, frames in the WAL, frames copied). For tests and tools."""
-    con = sqlite3.connect(path, timeout=1.0)
-    try:
-        busy, frames, copied = con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        return int(busy), int(frames), int(copied)
-    finally:
-        con.close()
