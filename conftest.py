@@ -28,6 +28,7 @@ def _forget_process_caches():  # type: ignore[no-untyped-def]
     must not carry rows from one test's rolled-back transaction into the next."""
     from yiwang.cases import rules as case_rules
     from yiwang.cases import services as case_services
+    from yiwang.certificates import selectors as certificate_selectors
     from yiwang.kernel import events
     from yiwang.ledger import services as ledger_services
 
@@ -35,5 +36,6 @@ def _forget_process_caches():  # type: ignore[no-untyped-def]
     ledger_services.forget_logs()
     case_services.forget_definitions()
     case_rules.forget()
+    certificate_selectors.forget_certificate_types()
     yield
     events.forget_subscriptions()

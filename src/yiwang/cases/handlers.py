@@ -143,7 +143,7 @@ def issue_result_certificate(case: Any) -> str:
     type_name = (version.result_certificate_type if version else "").strip()
     if not type_name:
         return ""
-    ctype = next((t for t in cert_selectors.certificate_types() if t.name == type_name), None)
+    ctype = cert_selectors.certificate_type_named(type_name)
     if ctype is None or type_name not in CONTENT:
         log.info("case %s: result certificate type %s is not in the certificate catalogue", case.number, type_name)
         return ""

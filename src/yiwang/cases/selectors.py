@@ -17,7 +17,7 @@ from yiwang.cases.models import (
 )
 from yiwang.kernel import fastsql
 
-_case_by_id = fastsql.Select(Case, where='"id" = %s', params=["id"])
+_case_by_id = fastsql.Select(Case, where='"id" = %s', params=["id"], track=False)
 
 
 def case_by_id(pk: Any) -> Case | None:

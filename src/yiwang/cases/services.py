@@ -36,7 +36,7 @@ from yiwang.cases.models import (
     WorkItem,
 )
 from yiwang.catalog import selectors as catalog_selectors
-from yiwang.kernel import events, fastsql
+from yiwang.kernel import events, fastsql, planned
 from yiwang.kernel.audit import audit_append
 from yiwang.kernel.calendar import current_calendar, working_days_between
 from yiwang.kernel.context import Actor, current_actor
@@ -122,8 +122,8 @@ def _definition_for(item_code: str, handling_type: str, department_code: str) ->
         centre_code, _ = intake_centre()
         defn = wf.default_definition(handling_type=handling_type, department=department_code,
                                      intake_department=centre_code or department_code)
-        try:
-            with transaction.atomic():
+        try:  # committed on its own, also while a submission is being planned
+            with planned.independent(), transaction.atomic():
                 row = WorkflowDefinition.objects.create(item_code=item_code, version=1, definition=defn.to_data(),
                                                         note="按事项办理流程生成的默认流程")
         except IntegrityError:
@@ -209,7 +209,7 @@ def _clock_switch(case: Case, owner: str, now: datetime, step_code: str = "", de
         open_row = ClockInterval.objects.filter(case=case, ended_at__isnull=True).first() if case.clock_owner else None
     if open_row is not None:
         open_row.ended_at = now
-        open_row.save(update_fields=["ended_at"])
+        fastsql.update(ClockInterval, open_row.pk, {"ended_at": now})
         if open_row.owner != ClockInterval.Owner.DEPARTMENT and case.accepted_at is not None:
             case.paused_days += working_days_between(_local_date(open_row.started_at), _local_date(now))
             _set_dues(case, case.accepted_at)
@@ -220,15 +220,7 @@ def _clock_switch(case: Case, owner: str, now: datetime, step_code: str = "", de
 
 
 def _close_open_interval(case: Case, now: datetime) -> None:
-    table = connection.ops.quote_name(ClockInterval._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f'UPDATE {table} SET "ended_at" = %s WHERE "case_id" = %s AND "ended_at" IS NULL',
-                       [connection.ops.adapt_datetimefield_value(now), _case_key(case.pk)])
-
-
-def _case_key(pk: Any) -> Any:
-    """A case's primary key as the database stores it (UUID text on SQLite, uuid on PostgreSQL)."""
-    return Case._meta.pk.get_db_prep_value(pk, connection)  # type: ignore[union-attr]
+    fastsql.update_where(ClockInterval, {"ended_at": now}, where={"case_id": case.pk}, null=["ended_at"])
 
 
 # --- state ---------------------------------------------------------------------------------------
@@ -245,7 +237,7 @@ def _state_of(case: Case, items: Sequence[WorkItem]) -> wf.State:
         stale_tasks=frozenset(extra.get("stale_tasks", [])))
 
 
-_items_of_case = fastsql.Select(WorkItem, where='"case_id" = %s', params=["case"])
+_items_of_case = fastsql.Select(WorkItem, where='"case_id" = %s', params=["case"], track=False)
 
 
 def _relevant_items(case: Case) -> list[WorkItem]:
@@ -263,6 +255,7 @@ class _Ctx:
     by_user: Any = None
     comment: str = ""
     quiet: frozenset[str] = frozenset()  # history kinds not to record (a sub-case's 提交 is already there)
+    held: list[CaseEvent] | None = None  # when set, events are published later (e.g. once numbered)
 
 
 def _dept_name(code: str, case: Case) -> str:
@@ -312,19 +305,22 @@ def _run(ctx: _Ctx, cmd: wf.Command, *, items: list[WorkItem] | None = None) -> 
             else:
                 w.department_code, w.department_name = eff.department, _dept_name(eff.department, case)
                 w.assignee, w.claimed_at = None, None
+            # Guarded: a claim or delegation of the item since it was read makes this a conflict.
             w.row_version += 1
-            fastsql.update(WorkItem, w.pk, {
+            if not fastsql.update(WorkItem, w.pk, {
                 "status": w.status, "action": w.action, "done_at": w.done_at, "done_by_id": w.done_by_id,
                 "comment": w.comment, "department_code": w.department_code, "department_name": w.department_name,
-                "assignee_id": w.assignee_id, "claimed_at": w.claimed_at, "row_version": w.row_version})
+                "assignee_id": w.assignee_id, "claimed_at": w.claimed_at, "row_version": w.row_version,
+            }, guard={"row_version": w.row_version - 1}):
+                raise Conflict("case.conflict", "该待办刚被其他人处理，请刷新后重试", "task")
         elif eff.kind == "clock":
             clock_moved = True
             step = result.state.step
             _clock_switch(case, eff.value, ctx.now, step, _step_department(ctx.defn, step, case))
         elif eff.kind == "event":
             if eff.value == "cc":
-                CarbonCopy.objects.create(case=case, department_code=eff.department, step_code=eff.step,
-                                          at=ctx.now)
+                fastsql.insert([CarbonCopy(case=case, department_code=eff.department, step_code=eff.step,
+                                           at=ctx.now)])
                 continue
             if eff.value == "step_entered" or eff.value in ctx.quiet:
                 continue
@@ -342,8 +338,11 @@ def _run(ctx: _Ctx, cmd: wf.Command, *, items: list[WorkItem] | None = None) -> 
     if entered and not clock_moved and case.clock_owner == "department":
         _clock_switch(case, "department", ctx.now, state.step, _step_department(ctx.defn, state.step, case))
     fastsql.insert(history)
-    for h in history:
-        _publish(case, h)
+    if ctx.held is not None:
+        ctx.held.extend(history)
+    else:
+        for h in history:
+            _publish(case, h)
     return result
 
 
@@ -404,9 +403,9 @@ def _save_case(case: Case) -> None:
 
 
 _case_for_update = fastsql.Select(Case, where='"id" = %s', params=["id"], for_update=True)
-_case_of_item_for_update = fastsql.Select(
-    Case, where=f'"id" = (SELECT "case_id" FROM "{WorkItem._meta.db_table}" WHERE "id" = %s)', params=["id"],
-    for_update=True)
+# Read while a write plan is made (no transaction, no lock): the case's row_version guards the writes.
+_case_of_item = fastsql.Select(
+    Case, where=f'"id" = (SELECT "case_id" FROM "{WorkItem._meta.db_table}" WHERE "id" = %s)', params=["id"])
 
 
 def _lock(case_id: Any) -> Case:
@@ -589,50 +588,65 @@ def case_submit(*, applicant: Applicant, item_code: str = "", version_id: Any = 
     if missing:
         raise ValidationFailed("case.material_missing", "缺少申请材料：" + "、".join(missing), "materials")
     cert_rows = _check_certificates(applicant, certificates)
-    try:
-        with transaction.atomic():
-            if draft_id:
-                case = _lock(draft_id)
-                if case.applicant_ref != applicant.ref or case.status != Case.Status.DRAFT:
-                    raise PermissionDenied("case.not_your_draft", "只能提交自己的草稿", "draft")
-            else:
-                case = Case(applicant_ref=applicant.ref, applicant_name=applicant.name, applicant_user=applicant.user)
-                _fill_target(case, version, bundle)
-            case.answers, case.form, case.channel = answers, cleaned, channel
-            case.prefill_sources = dict(prefill_sources or {})
-            case.number = _case_number(now)
-            case.submitted_at = now
-            case.visits = 0 if channel in ("网上", "掌上") else 1
-            if bundle is not None:
-                centre_code, _ = intake_centre()
-                defn_row = None
-                defn = bundle_definition(centre_code or bundle.lead_department_code)
-            else:
-                defn_row, defn = _definition_for(version.item.code, version.handling_type, version.department_code)
-                case.definition = defn_row
-            # A new case row is inserted once, at the end, with its final status: the rows that point
-            # to it are written first (foreign keys are checked at commit).
-            _attach_materials(case, uploads, cert_rows, shared)
-            actor = current_actor()
-            ctx = _Ctx(case=case, defn=defn, now=now, actor=actor, by_user=applicant.user)
-            _run(ctx, wf.Command("submit"), items=[])
-            if bundle is not None:
-                _spawn_children(case, versions, cleaned, now, actor)
-            elif (rule := rules.matching_rule(case.item_code, cleaned, _verified_facts(applicant, cert_rows))):
-                _auto_approve(ctx, rule)
-            if case.status == Case.Status.SUBMITTED:
-                _set_dues(case, now)  # provisional until acceptance, so the applicant sees a date
+
+    def plan() -> Case:
+        """Built with no transaction open (ADR 0006). The 办件编号 is taken first when the writes run,
+        so that numbers have no gaps; what carries it (the case row, its event, audit entry and
+        notification) is written right after."""
+        if draft_id:
+            case = _lock(draft_id)
+            if case.applicant_ref != applicant.ref or case.status != Case.Status.DRAFT:
+                raise PermissionDenied("case.not_your_draft", "只能提交自己的草稿", "draft")
+        else:
+            case = Case(applicant_ref=applicant.ref, applicant_name=applicant.name, applicant_user=applicant.user)
+            _fill_target(case, version, bundle)
+        planned.later(lambda: setattr(case, "number", _case_number(now)))
+        case.answers, case.form, case.channel = answers, cleaned, channel
+        case.prefill_sources = dict(prefill_sources or {})
+        case.submitted_at = now
+        case.visits = 0 if channel in ("网上", "掌上") else 1
+        if bundle is not None:
+            centre_code, _ = intake_centre()
+            defn = bundle_definition(centre_code or bundle.lead_department_code)
+        else:
+            defn_row, defn = _definition_for(version.item.code, version.handling_type, version.department_code)
+            case.definition = defn_row
+        # The rows that point to the case are written before it (foreign keys are checked at commit).
+        _attach_materials(case, uploads, cert_rows, shared)
+        actor = current_actor()
+        held: list[CaseEvent] = []
+        ctx = _Ctx(case=case, defn=defn, now=now, actor=actor, by_user=applicant.user, held=held)
+        _run(ctx, wf.Command("submit"), items=[])
+        if bundle is None and (rule := rules.matching_rule(case.item_code, cleaned,
+                                                            _verified_facts(applicant, cert_rows))):
+            _auto_approve(ctx, rule)
+        if case.status == Case.Status.SUBMITTED:
+            _set_dues(case, now)  # provisional until acceptance, so the applicant sees a date
+
+        def write_numbered() -> None:
             if draft_id:
                 _save_case(case)
             else:
                 fastsql.insert([case])
+            if bundle is not None:
+                _spawn_children(case, versions, cleaned, now, actor)
+            for h in held:
+                _publish(case, h)
             if idempotency_key:
-                IdempotencyKey.objects.create(key=idempotency_key, user=applicant.user, case=case,
-                                              request_hash=request_hash)
+                fastsql.insert([IdempotencyKey(key=idempotency_key, user=applicant.user, case=case,
+                                               request_hash=request_hash)])
             audit_append(action="cases.submitted", object_type="case", object_id=case.number or "",
                          subject_ref=applicant.ref, detail={"title": case.title, "channel": channel})
             notify.send(user=applicant.user, case=case, title="申请已提交",
                         body=f"您的“{case.title}”申请已提交，办件编号 {case.number}。")
+
+        planned.later(write_numbered)
+        return case
+
+    try:
+        case = planned.run_planned(plan)
+    except planned.Stale as exc:
+        raise Conflict("case.conflict", "该草稿刚被修改，请刷新后重试", "draft") from exc
     except IntegrityError:
         if idempotency_key:  # a concurrent retry with the same key committed first
             hit = _idempotent_hit(applicant.user, idempotency_key, request_hash)
@@ -708,7 +722,7 @@ def _auto_approve(ctx: _Ctx, rule: AutoApprovalRule) -> None:
     case = ctx.case
     case.auto_rule = f"{rule.name} v{rule.version}"
     auto_ctx = _Ctx(case=case, defn=ctx.defn, now=ctx.now, actor=Actor(label=f"秒批规则：{rule.name} v{rule.version}"),
-                    comment=f"符合秒批规则“{rule.name}”（第{rule.version}版），系统自动准予")
+                    comment=f"符合秒批规则“{rule.name}”（第{rule.version}版），系统自动准予", held=ctx.held)
     case.accepted_at = ctx.now
     _run(auto_ctx, wf.Command("auto_approve"))
 
@@ -849,12 +863,12 @@ def _staff_may_act(user: Any, item: WorkItem) -> None:
         raise PermissionDenied("case.role_mismatch", "您没有办理该环节的岗位权限", "task")
 
 
-def _lock_case_of_item(work_item_id: Any) -> tuple[Case, uuid.UUID]:
-    """(case, item pk): the case a work item belongs to, locked, in one query; the caller reads the
-    items under the lock. The id may come in any UUID spelling."""
+def _case_of_item_pk(work_item_id: Any) -> tuple[Case, uuid.UUID]:
+    """(case, item pk): the case a work item belongs to, in one query. The id may come in any UUID
+    spelling."""
     try:
         item_pk = work_item_id if isinstance(work_item_id, uuid.UUID) else uuid.UUID(str(work_item_id))
-        case = _case_of_item_for_update.first(item_pk)
+        case = _case_of_item.first(item_pk)
     except Exception as exc:  # a malformed UUID
         raise NotFound("case.task_unknown", "待办事项不存在", "task") from exc
     if case is None:
@@ -906,71 +920,81 @@ def task_claim(*, work_item_id: Any, user: Any, expected_version: int | None = N
 
 def task_act(*, work_item_id: Any, user: Any, action: str, comment: str = "", target: str = "",
              points: Sequence[str] = (), expected_version: int | None = None, now: datetime | None = None) -> Case:
-    """One staff action on a work item: 受理, 不予受理, 补正, 通过, 同意/不同意, 退回, 准予/不予, 转办, 加签, 减签."""
+    """One staff action on a work item: 受理, 不予受理, 补正, 通过, 同意/不同意, 退回, 准予/不予, 转办, 加签, 减签.
+
+    Planned (ADR 0006): the case and its items are read and the effects computed with no transaction
+    open; the writes then run in one short transaction behind the case's and the items' row_version
+    guards. If another action got in between, the plan is made again from what it wrote."""
     now = now or timezone.now()
     if action not in wf.TASK_ACTIONS:
         raise ValidationFailed("case.action_unknown", f"不支持的操作：{action}", "action")
     if len(comment) > 2000:
         raise ValidationFailed("case.comment_too_long", "意见不能超过 2000 字", "comment")
-    with transaction.atomic():
-        case, item_pk = _lock_case_of_item(work_item_id)
-        # Read the items under the case lock: another transaction may have finished this one.
-        items = _relevant_items(case)
-        item = next((w for w in items if w.pk == item_pk), None)
-        if item is None or item.status != "open":
-            raise Conflict("case.task_not_open", "该待办已被处理，请刷新后查看", "task")
-        if expected_version is not None and expected_version != item.row_version:
-            raise Conflict("case.conflict", "该待办刚被其他人处理，请刷新后重试", "task")
-        _staff_may_act(user, item)
-        defn = _defn_of(case)
-        ctx = _Ctx(case=case, defn=defn, now=now, actor=current_actor(), by_user=user, comment=comment)
-        if action == "request_corrections":
-            clean_points = tuple(p.strip() for p in points if p and p.strip())
-        else:
-            clean_points = tuple(points)
-        was_intake = case.status == Case.Status.SUBMITTED
-        _run(ctx, wf.Command(action, task=str(item.pk), target=target, reason=comment, points=clean_points),
-             items=items)
-        if action == "request_corrections":
-            CorrectionRequest.objects.create(case=case, work_item=item, step_code=item.step_code,
-                                             points=[{"point": p} for p in clean_points], requested_at=now,
-                                             requested_by_label=ctx.actor.label)
-            case.corrections_count += 1
-            notify.send(user_id=case.applicant_user_id, case=case, title="请补正材料",
-                        body=f"您的办件 {case.number}（{case.title}）需要补正：" + "；".join(clean_points))
-        if action == "return":
-            case.returns_count += 1
-        if was_intake and case.status == Case.Status.IN_PROGRESS:
-            case.accepted_at = now
-            case.paused_days = 0
-            _set_dues(case, now)
-            _set_open_items_due(case)
-            if case.kind == Case.Kind.BUNDLE:
-                _accept_children(case, ctx)
-            notify.send(user_id=case.applicant_user_id, case=case, title="申请已受理",
-                        body=f"您的办件 {case.number}（{case.title}）已受理，承诺 {case.promised_due} 前办结。")
-        if case.status == Case.Status.COMPLETED:
-            case.decided_at = case.decided_at or now
-            notify.send(user_id=case.applicant_user_id, case=case, title="办件已办结",
-                        body=f"您的办件 {case.number}（{case.title}）已办结，结果：{case.get_outcome_display()}。欢迎评价。")
-        elif case.status == Case.Status.NOT_ACCEPTED:
-            notify.send(user_id=case.applicant_user_id, case=case, title="申请不予受理",
-                        body=f"您的办件 {case.number}（{case.title}）不予受理：{comment}")
-        _save_case(case)
-        if case.is_final:
+    try:
+        return planned.run_planned(lambda: _plan_task_act(work_item_id, user, action, comment, target, points,
+                                                          expected_version, now))
+    except planned.Stale as exc:
+        raise Conflict("case.conflict", "该办件刚被其他人处理，请刷新后重试", "task") from exc
+
+
+def _plan_task_act(work_item_id: Any, user: Any, action: str, comment: str, target: str, points: Sequence[str],
+                   expected_version: int | None, now: datetime) -> Case:
+    case, item_pk = _case_of_item_pk(work_item_id)
+    items = _relevant_items(case)
+    item = next((w for w in items if w.pk == item_pk), None)
+    if item is None or item.status != "open":
+        raise Conflict("case.task_not_open", "该待办已被处理，请刷新后查看", "task")
+    if expected_version is not None and expected_version != item.row_version:
+        raise Conflict("case.conflict", "该待办刚被其他人处理，请刷新后重试", "task")
+    _staff_may_act(user, item)
+    defn = _defn_of(case)
+    ctx = _Ctx(case=case, defn=defn, now=now, actor=current_actor(), by_user=user, comment=comment)
+    if action == "request_corrections":
+        clean_points = tuple(p.strip() for p in points if p and p.strip())
+    else:
+        clean_points = tuple(points)
+    was_intake = case.status == Case.Status.SUBMITTED
+    _run(ctx, wf.Command(action, task=str(item.pk), target=target, reason=comment, points=clean_points),
+         items=items)
+    if action == "request_corrections":
+        fastsql.insert([CorrectionRequest(case=case, work_item=item, step_code=item.step_code,
+                                          points=[{"point": p} for p in clean_points], requested_at=now,
+                                          requested_by_label=ctx.actor.label)])
+        case.corrections_count += 1
+        notify.send(user_id=case.applicant_user_id, case=case, title="请补正材料",
+                    body=f"您的办件 {case.number}（{case.title}）需要补正：" + "；".join(clean_points))
+    if action == "return":
+        case.returns_count += 1
+    if was_intake and case.status == Case.Status.IN_PROGRESS:
+        case.accepted_at = now
+        case.paused_days = 0
+        _set_dues(case, now)
+        _set_open_items_due(case)
+        if case.kind == Case.Kind.BUNDLE:
+            planned.later(lambda: _accept_children(case, ctx))  # reads the sub-cases inside the transaction
+        notify.send(user_id=case.applicant_user_id, case=case, title="申请已受理",
+                    body=f"您的办件 {case.number}（{case.title}）已受理，承诺 {case.promised_due} 前办结。")
+    if case.status == Case.Status.COMPLETED:
+        case.decided_at = case.decided_at or now
+        notify.send(user_id=case.applicant_user_id, case=case, title="办件已办结",
+                    body=f"您的办件 {case.number}（{case.title}）已办结，结果：{case.get_outcome_display()}。欢迎评价。")
+    elif case.status == Case.Status.NOT_ACCEPTED:
+        notify.send(user_id=case.applicant_user_id, case=case, title="申请不予受理",
+                    body=f"您的办件 {case.number}（{case.title}）不予受理：{comment}")
+    _save_case(case)
+    if case.is_final and (case.parent_id is not None or case.kind == Case.Kind.BUNDLE):
+        def settle() -> None:  # the parent and the sub-cases are read and locked inside the transaction
             _settle_parent(case, now)
             _close_children(case, ctx)
-        audit_append(action=f"cases.{action}", object_type="case", object_id=case.number or str(case.pk),
-                     subject_ref=case.applicant_ref, detail={"step": item.step_code, "target": target})
+
+        planned.later(settle)
+    audit_append(action=f"cases.{action}", object_type="case", object_id=case.number or str(case.pk),
+                 subject_ref=case.applicant_ref, detail={"step": item.step_code, "target": target})
     return case
 
 
 def _set_open_items_due(case: Case) -> None:
-    table = connection.ops.quote_name(WorkItem._meta.db_table)
-    due = WorkItem._meta.get_field("due").get_db_prep_save(case.promised_due, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(f'UPDATE {table} SET "due" = %s WHERE "case_id" = %s AND "status" = %s',
-                       [due, _case_key(case.pk), "open"])
+    fastsql.update_where(WorkItem, {"due": case.promised_due}, where={"case_id": case.pk, "status": "open"})
 
 
 def _check_version(item: WorkItem, expected_version: int | None) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from yiwang.certificates.models import Certificate, CertificateShare, CertificateType, CertificateUse
@@ -38,6 +40,27 @@ def certificate_by_identifier(identifier: str) -> Certificate | None:
 
 def certificate_types() -> list[CertificateType]:
     return list(CertificateType.objects.all())
+
+
+# The catalogue of certificate types, by name, re-read at most every few seconds (and at once in this
+# process when a type is saved or deleted): every approved decision looks its result type up.
+TYPES_TTL_S = 5.0
+_types_by_name: list[tuple[float, dict[str, CertificateType]]] = []
+
+
+def certificate_type_named(name: str) -> CertificateType | None:
+    now = time.monotonic()
+    if not (_types_by_name and now - _types_by_name[0][0] < TYPES_TTL_S):
+        _types_by_name[:] = [(now, {t.name: t for t in CertificateType.objects.all()})]
+    return _types_by_name[0][1].get(name)
+
+
+def forget_certificate_types(**_kwargs: Any) -> None:
+    _types_by_name.clear()
+
+
+post_save.connect(forget_certificate_types, sender=CertificateType, dispatch_uid="certificates.types.save")
+post_delete.connect(forget_certificate_types, sender=CertificateType, dispatch_uid="certificates.types.delete")
 
 
 def may_view(user: Any, cert: Certificate) -> bool:

@@ -10,7 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.utils import timezone
 
-from yiwang.kernel import context
+from yiwang.kernel import context, planned
 from yiwang.kernel.models import AuditEntry
 
 _COLUMNS = ("at", "actor_id", "actor_label", "on_behalf_of", "action", "object_type", "object_id",
@@ -54,8 +54,13 @@ def audit_append(
     fields = _fields(who, action, object_type, object_id, subject_ref, detail)
     fields["at"] = connection.ops.adapt_datetimefield_value(timezone.now())
     fields["detail"] = json.dumps(fields["detail"], cls=DjangoJSONEncoder, ensure_ascii=False)
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor), [fields.get(c) for c in _COLUMNS])
+    params = [fields.get(c) for c in _COLUMNS]
+
+    def write() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(connection.vendor), params)
+
+    planned.later(write)  # with the write plan's other writes, when one is being recorded
 
 
 def _fields(who: context.Actor, action: str, object_type: str, object_id: str, subject_ref: str,

@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from yiwang.kernel import fastsql
+from yiwang.kernel import fastsql, planned
 from yiwang.kernel.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,8 @@ def publish(
         fastsql.insert([event])
         return event
     fastsql.insert([event])
-    _after_commit_batch().append(event)
+    # Joins the transaction's dispatch batch when it is written (now, or when a write plan is applied).
+    planned.later(lambda: _after_commit_batch().append(event))
     return event
 
 
@@ -168,14 +169,8 @@ def _dispatch_many(batch: list[OutboxEvent]) -> None:
 
 
 def _mark_dispatched(event_id: Any, now: Any) -> bool:
-    meta = OutboxEvent._meta
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {quote(meta.db_table)} SET {quote('dispatched_at')} = %s "
-                       f"WHERE {quote('id')} = %s AND {quote('dispatched_at')} IS NULL",
-                       [connection.ops.adapt_datetimefield_value(now),
-                        meta.pk.get_db_prep_value(event_id, connection)])  # type: ignore[union-attr]
-        return bool(cursor.rowcount)
+    return bool(fastsql.update_where(OutboxEvent, {"dispatched_at": now}, where={"id": event_id},
+                                     null=["dispatched_at"]))
 
 
 def dispatch_pending(*, older_than_s: float = PENDING_GRACE_S, limit: int = 1000) -> int:

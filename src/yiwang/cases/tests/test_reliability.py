@@ -267,28 +267,30 @@ def cmd_prepare() -> dict[str, Any]:
 
 
 def cmd_act(case_id: str, marker: str) -> dict[str, Any]:
-    """Accept the case at the window. With a marker path, stop inside the transaction once the work
-    items, clock and history rows are written (before the case row and the outbox event), tell the
-    parent through the marker file and wait to be killed."""
+    """Accept the case at the window. With a marker path, stop inside the transaction that writes
+    the planned transition, before its last two writes (the case row and the audit entry), once the
+    work items, clock and history rows are written; tell the parent through the marker file and wait
+    to be killed."""
     from django.db import connection
 
     from yiwang.cases import services
     from yiwang.cases.models import WorkItem
+    from yiwang.kernel import planned
     from yiwang.kernel.context import Actor, acting_as
 
     w = _world()
     if marker:
-        original = services._publish
-
-        def pause(case: Any, h: Any) -> None:
+        def pausing_apply(plan: Any) -> None:
             assert connection.in_atomic_block
-            written = WorkItem.objects.filter(case_id=case.pk, step_code="review").count()  # seen by this transaction
-            Path(marker + ".tmp").write_text(json.dumps({"rows_written": written}))
-            os.replace(marker + ".tmp", marker)  # the parent never reads a half-written marker
-            time.sleep(600)
-            original(case, h)
+            for n, step in enumerate(plan.steps):
+                if n == len(plan.steps) - 2:
+                    written = WorkItem.objects.filter(case_id=case_id, step_code="review").count()  # seen in the transaction
+                    Path(marker + ".tmp").write_text(json.dumps({"rows_written": written}))
+                    os.replace(marker + ".tmp", marker)  # the parent never reads a half-written marker
+                    time.sleep(600)
+                step()
 
-        services._publish = pause
+        planned.Plan.apply = pausing_apply  # type: ignore[method-assign]
     item = WorkItem.objects.get(case_id=case_id, status="open")
     with acting_as(Actor(user_id=w["clerk"].pk, label="陈晨")):
         case = services.task_act(work_item_id=item.pk, user=w["clerk"], action="accept")

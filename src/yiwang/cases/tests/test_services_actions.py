@@ -433,3 +433,61 @@ def test_escalate_overdue_once_per_case(world: World) -> None:
     assert "escalated" in _types(late)
     assert Notification.objects.filter(user=world.heads["公安局"], title="超期督办").exists()
     assert services.escalate_overdue() == 0
+
+
+# --- planned transitions (ADR 0006) ----------------------------------------------------------------------
+
+
+def test_an_action_planned_on_a_case_that_moved_meanwhile_is_planned_again(world: World, monkeypatch: Any) -> None:
+    """Between the reads and the write transaction someone else writes the case (its row_version moves
+    on): the guarded write misses, nothing of the first plan is written, and the action is planned
+    again on the fresh case."""
+    from django.db.models import F
+
+    from yiwang.kernel import planned
+
+    case = _submit(world)
+    intake = _open(case)
+    real = services._staff_may_act
+    plans: list[int] = []
+
+    def meanwhile(user: Any, item: WorkItem) -> None:
+        plans.append(1)
+        if len(plans) == 1:
+            with planned.independent():
+                Case.objects.filter(pk=case.pk).update(row_version=F("row_version") + 1)
+        real(user, item)
+
+    monkeypatch.setattr(services, "_staff_may_act", meanwhile)
+    moved = services.task_act(work_item_id=intake.pk, user=world.clerk, action="accept")
+    assert len(plans) == 2 and moved.step_code != "accept"
+    assert CaseEvent.objects.filter(case=case, type="accepted").count() == 1
+    assert ClockInterval.objects.filter(case=case, ended_at__isnull=True).count() == 1
+    assert Case.objects.get(pk=case.pk).row_version == moved.row_version
+
+
+def test_an_item_claimed_by_someone_else_after_it_was_read_is_a_conflict(world: World, monkeypatch: Any) -> None:
+    """认领 does not touch the case: the item's own row_version guards the action, and the fresh plan
+    then sees the claim."""
+    from yiwang.kernel import planned
+
+    case = _accepted(world)
+    review = _open(case)
+    other = world.approvers["公安局"]
+    real = services._staff_may_act
+    calls: list[int] = []
+
+    def meanwhile(user: Any, item: WorkItem) -> None:
+        if user.pk != other.pk:  # the claim below checks its own user
+            return real(user, item)
+        calls.append(1)
+        if len(calls) == 1:
+            with planned.independent():
+                services.task_claim(work_item_id=item.pk, user=world.heads["公安局"])
+        real(user, item)
+
+    monkeypatch.setattr(services, "_staff_may_act", meanwhile)
+    with pytest.raises(Conflict) as err:
+        services.task_act(work_item_id=review.pk, user=other, action="approve")
+    assert err.value.code == "case.claimed_by_other" and len(calls) == 2
+    assert _open(case).pk == review.pk and not CaseEvent.objects.filter(case=case, type="approved").exists()

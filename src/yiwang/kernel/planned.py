@@ -1,0 +1,115 @@
+"""Plan outside the write transaction, write in a short one (ADR 0006).
+
+On SQLite one writer holds the database at a time, so everything a transaction does between BEGIN
+and COMMIT is serialised across processes. A workflow transition spent three quarters of its time
+there reading rows, running the rules and building objects. `run_planned(fn)` instead calls `fn`
+with no transaction open: it reads committed rows and computes, and every write it asks for through
+`fastsql` (or `later`) is recorded, not executed. Then one short transaction replays the recorded
+writes in order. A guarded write (optimistic lock, e.g. the case's `row_version`) that finds its row
+changed since it was read raises `Stale`; the transaction rolls back and `fn` plans again from fresh
+reads, up to `attempts` times.
+
+While planning, the default connection refuses any statement that is not a read, so a write that
+bypasses the plan fails loudly instead of committing on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+T = TypeVar("T")
+
+_READ_PREFIXES = ("SELECT", "WITH", "SAVEPOINT", "RELEASE", "ROLLBACK TO", "PRAGMA")
+
+
+class Stale(Exception):
+    """A guarded write found its row changed since the plan read it: plan again."""
+
+
+class WriteWhilePlanning(RuntimeError):
+    """A statement that writes ran while planning, bypassing the plan (a programming error)."""
+
+
+class Plan:
+    """The writes of one unit of work, in the order they were asked for."""
+
+    def __init__(self) -> None:
+        self.steps: list[Callable[[], Any]] = []
+
+    def add(self, step: Callable[[], Any]) -> None:
+        self.steps.append(step)
+
+    def apply(self) -> None:
+        """Run the recorded writes (inside the caller's transaction)."""
+        for step in self.steps:
+            step()
+
+
+_current: ContextVar[Plan | None] = ContextVar("yiwang_write_plan", default=None)
+
+
+def current() -> Plan | None:
+    """The plan being recorded in this context, if any."""
+    return _current.get()
+
+
+def later(step: Callable[[], Any]) -> None:
+    """Run `step` with the plan's writes (in order), or now when nothing is being planned. For writes
+    that need what the database returns, or that read what earlier steps wrote (rare paths)."""
+    plan = _current.get()
+    if plan is None:
+        step()
+    else:
+        plan.add(step)
+
+
+def _reads_only(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    if _current.get() is not None and not sql.lstrip()[:11].upper().startswith(_READ_PREFIXES):
+        raise WriteWhilePlanning(f"写操作绕过了写入计划：{sql[:80]}")
+    return execute(sql, params, many, context)
+
+
+@contextmanager
+def planning() -> Iterator[Plan]:
+    """Record writes instead of running them; the connection accepts reads only meanwhile."""
+    if _current.get() is not None:
+        raise RuntimeError("planning() does not nest")
+    plan = Plan()
+    token = _current.set(plan)
+    try:
+        with connections[DEFAULT_DB_ALIAS].execute_wrapper(_reads_only):
+            yield plan
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def independent() -> Iterator[None]:
+    """Write now, on its own, while a plan is recorded: for idempotent set-up rows that do not depend
+    on the plan (e.g. a default workflow created on first use) and commit whatever the plan becomes."""
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def run_planned(fn: Callable[[], T], *, attempts: int = 5) -> T:
+    """Plan `fn` with no transaction of its own, then apply its writes in one transaction; plan again
+    when a guarded write finds its row changed. Raises `Stale` after `attempts` tries. A DomainError
+    (or any other exception) from `fn` leaves nothing written."""
+    for _ in range(attempts):
+        with planning() as plan:
+            result = fn()
+        try:
+            with transaction.atomic():
+                plan.apply()
+        except Stale:
+            continue
+        return result
+    raise Stale("the rows kept changing while the plan was made")
