@@ -14,11 +14,12 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.utils import timezone
 
-from yiwang.kernel import events
+from yiwang.kernel import events, planned
 from yiwang.kernel.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ THIRD_PARTY_FIELDS = ("child_name", "deceased_name", "adoptee_name", "student_na
 
 def connect() -> None:
     """Subscribe this app's handlers (called once from AppConfig.ready)."""
-    events.subscribe("case.completed", on_case_completed)
+    events.subscribe("case.completed", on_case_completed, planned_writes=True)
 
 
 def _digits(seed: str, n: int) -> str:
@@ -126,27 +127,38 @@ def _holder(case: Any, holder_kind: str) -> dict[str, Any] | None:
             "holder_code_type": "公民身份号码"}
 
 
-def issue_result_certificate(case: Any) -> str:
-    """Issue the result certificate of a completed, approved case to its applicant; returns the 证照标识,
-    or "" when there is nothing to issue (with the reason logged)."""
-    from yiwang.cases.models import Case, CaseEvent
+def _result_type(case: Any) -> tuple[Any, str] | None:
+    """(certificate type, its name) of the result certificate an approved, completed case would carry,
+    or None (with the reason logged) when there is none to issue."""
+    from yiwang.cases.models import Case
+    from yiwang.cases.services import cached_version
     from yiwang.catalog import selectors as catalog_selectors
     from yiwang.certificates import selectors as cert_selectors
-    from yiwang.certificates import services as cert_services
 
     if case.status != Case.Status.COMPLETED or case.outcome != Case.Outcome.APPROVED or not case.item_version_id:
-        return ""
-    from yiwang.cases.services import cached_version
-
+        return None
     # Published versions never change: the submission's cache serves the handler too.
     version = cached_version(case.item_version_id, lambda: catalog_selectors.version_by_id(case.item_version_id))
     type_name = (version.result_certificate_type if version else "").strip()
     if not type_name:
-        return ""
+        return None
     ctype = cert_selectors.certificate_type_named(type_name)
     if ctype is None or type_name not in CONTENT:
         log.info("case %s: result certificate type %s is not in the certificate catalogue", case.number, type_name)
+        return None
+    return ctype, type_name
+
+
+def issue_result_certificate(case: Any) -> str:
+    """Issue the result certificate of a completed, approved case to its applicant; returns the 证照标识,
+    or "" when there is nothing to issue (with the reason logged)."""
+    from yiwang.cases.models import CaseEvent
+    from yiwang.certificates import services as cert_services
+
+    found = _result_type(case)
+    if found is None:
         return ""
+    ctype, type_name = found
     form = dict(case.form or {})
     if any(form.get(f) for f in THIRD_PARTY_FIELDS):
         log.info("case %s: %s belongs to another person (not the applicant); not issued", case.number, type_name)
@@ -178,14 +190,20 @@ def issue_result_certificate(case: Any) -> str:
 
 
 def on_case_completed(event: Any) -> None:
+    """Subscribed with planned writes (ADR 0006): the case is read and checked before the dispatch
+    transaction; issuing, which reads the holder and writes the certificate, runs inside it."""
     from yiwang.cases import selectors
 
     data = event.data or {}
     if data.get("outcome") != "approved":
         return
     case = selectors.case_by_id(data.get("case_id"))
-    if case is None:
+    if case is None or _result_type(case) is None:
         return
+    planned.later(partial(_issue_logged, case))
+
+
+def _issue_logged(case: Any) -> None:
     try:
         issue_result_certificate(case)
     except DomainError as exc:  # e.g. a required 照面 field the form does not carry

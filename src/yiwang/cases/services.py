@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from yiwang.cases import formcheck, notify, rules
@@ -1213,7 +1214,10 @@ def escalate_overdue(*, today: date | None = None, now: datetime | None = None) 
     due = Case.objects.filter(status=Case.Status.IN_PROGRESS, promised_due__lt=today, escalated_at__isnull=True)
     for case in due.iterator():
         with transaction.atomic():
-            Case.objects.filter(pk=case.pk).update(escalated_at=now)
+            # The version moves on like any write to the case, so a transition planned before it plans again.
+            if not Case.objects.filter(pk=case.pk, escalated_at__isnull=True).update(
+                    escalated_at=now, row_version=F("row_version") + 1):
+                continue  # escalated meanwhile by another run
             case.escalated_at = now
             ev = CaseEvent.objects.create(case=case, at=now, type="escalated", step_code=case.step_code,
                                           step_name=case.step_name, department_code=case.department_code,

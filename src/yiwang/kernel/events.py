@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -43,15 +44,24 @@ MAX_BACKOFF_S = 6 * 3600
 PENDING_GRACE_S = 30.0
 
 
-def subscribe(event_type: str, handler: Handler) -> None:
-    """Register an in-process handler; `*` receives every event."""
+_planned_handlers: set[Handler] = set()
+
+
+def subscribe(event_type: str, handler: Handler, *, planned_writes: bool = False) -> None:
+    """Register an in-process handler; `*` receives every event. With `planned_writes` the handler
+    is called while the dispatch is planned (ADR 0006): it reads outside the write transaction and
+    writes only through `fastsql`, `audit_append`, `events.publish` or `planned.later`."""
     if handler not in _handlers[event_type]:
         _handlers[event_type].append(handler)
+    if planned_writes:
+        _planned_handlers.add(handler)
 
 
 def unsubscribe(event_type: str, handler: Handler) -> None:
     if handler in _handlers.get(event_type, []):
         _handlers[event_type].remove(handler)
+    if not any(handler in hs for hs in _handlers.values()):
+        _planned_handlers.discard(handler)
 
 
 def publish(
@@ -146,26 +156,58 @@ def _dispatch_many(batch: list[OutboxEvent]) -> None:
     one transaction. Each mark is taken first (a conditional UPDATE), so two dispatchers never both
     run an event's handlers, and what the handlers wrote commits together with the mark. Each handler
     runs in its own savepoint: one that fails is rolled back and logged, and the others still run.
-    An event whose row is gone (its savepoint rolled back) takes no mark and runs nothing."""
+    An event whose row is gone (its savepoint rolled back) takes no mark and runs nothing.
+
+    Handlers subscribed with `planned_writes` do their reading and computing before the transaction
+    (ADR 0006); their writes run inside it, in their savepoint, only if the mark was taken."""
     if not batch:
         return
-    with transaction.atomic():
-        now = timezone.now()
-        for event in batch:
-            if not _mark_dispatched(event.pk, now):
-                continue
-            for handler in [*_handlers.get(event.type, []), *_handlers.get("*", [])]:
+    planned.run_planned(lambda: _plan_dispatch(batch))
+
+
+def _plan_dispatch(batch: list[OutboxEvent]) -> None:
+    now = timezone.now()
+    for event in batch:
+        marked = _Mark()
+        planned.later(partial(marked.take, event.pk, now))
+        for handler in [*_handlers.get(event.type, []), *_handlers.get("*", [])]:
+            step: Callable[[], Any] = partial(handler, event)
+            if handler in _planned_handlers:
                 try:
-                    with transaction.atomic():
+                    with planned.sub_plan() as writes:
                         handler(event)
                 except Exception:  # a broken handler must not stop the others; it is logged for follow-up
                     log.exception("event handler %s failed for %s", handler, event.type)
-            subs = [s for s in _active_subscriptions() if s.wants(event.type)]
-            if subs:
-                WebhookDelivery.objects.bulk_create(
-                    [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subs],
-                    ignore_conflicts=True,
-                )
+                    continue
+                step = writes.apply
+            planned.later(partial(_run_handler, handler, event, step, marked))
+        subs = [s for s in _active_subscriptions() if s.wants(event.type)]
+        if subs:
+            planned.later(partial(_queue_deliveries, event, subs, now, marked))
+
+
+def _queue_deliveries(event: OutboxEvent, subs: list[WebhookSubscription], now: Any, marked: _Mark) -> None:
+    if marked.taken:
+        WebhookDelivery.objects.bulk_create(
+            [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subs], ignore_conflicts=True)
+
+
+@dataclass
+class _Mark:
+    taken: bool = False
+
+    def take(self, event_id: Any, now: Any) -> None:
+        self.taken = _mark_dispatched(event_id, now)
+
+
+def _run_handler(handler: Handler, event: OutboxEvent, step: Callable[[], Any], marked: _Mark) -> None:
+    if not marked.taken:
+        return
+    try:
+        with transaction.atomic():
+            step()
+    except Exception:  # a broken handler must not stop the others; it is logged for follow-up
+        log.exception("event handler %s failed for %s", handler, event.type)
 
 
 def _mark_dispatched(event_id: Any, now: Any) -> bool:

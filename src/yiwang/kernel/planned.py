@@ -68,7 +68,8 @@ def later(step: Callable[[], Any]) -> None:
         plan.add(step)
 
 
-def _reads_only(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+def reads_only(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    """The connection's execute wrapper while planning: reads pass, writes raise."""
     if _current.get() is not None and not sql.lstrip()[:11].upper().startswith(_READ_PREFIXES):
         raise WriteWhilePlanning(f"写操作绕过了写入计划：{sql[:80]}")
     return execute(sql, params, many, context)
@@ -82,8 +83,22 @@ def planning() -> Iterator[Plan]:
     plan = Plan()
     token = _current.set(plan)
     try:
-        with connections[DEFAULT_DB_ALIAS].execute_wrapper(_reads_only):
+        with connections[DEFAULT_DB_ALIAS].execute_wrapper(reads_only):
             yield plan
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def sub_plan() -> Iterator[Plan]:
+    """Record into a plan of its own while a plan is recorded (e.g. one event handler's writes, to be
+    applied in a savepoint of their own)."""
+    if _current.get() is None:
+        raise RuntimeError("sub_plan() needs a plan being recorded")
+    plan = Plan()
+    token = _current.set(plan)
+    try:
+        yield plan
     finally:
         _current.reset(token)
 

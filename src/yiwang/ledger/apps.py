@@ -11,4 +11,4 @@ class LedgerConfig(AppConfig):
         from yiwang.ledger.services import EVENT_LOGS, on_domain_event
 
         for event_type in EVENT_LOGS:
-            subscribe(event_type, on_domain_event)
+            subscribe(event_type, on_domain_event, planned_writes=True)

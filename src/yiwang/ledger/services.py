@@ -13,12 +13,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from yiwang.kernel import planned
 from yiwang.kernel.audit import audit_record
 from yiwang.kernel.errors import NotFound, ValidationFailed
 from yiwang.ledger import leaf as leafmod
@@ -123,12 +125,17 @@ def ensure_log(name: str, *, title: str = "", hash: str = "sha256", quorum: int 
         raise ValidationFailed("ledger.bad_hash", "树哈希只能是 sha256 或 sm3", "hash")
     log = _log_named(name)
     if log is None:
-        with transaction.atomic():
-            log = Log.objects.create(name=name, title=title or name, origin=f"{origin_prefix()}/{name}",
-                                     hash=hash, quorum=quorum)
-            log_keys(log)
-            audit_record(action="ledger.log_create", object_type="ledger.log", object_id=name,
-                         detail={"origin": log.origin, "hash": hash, "quorum": quorum})
+        try:
+            with planned.independent(), transaction.atomic():  # set-up: commits on its own, also mid-plan
+                log = Log.objects.create(name=name, title=title or name, origin=f"{origin_prefix()}/{name}",
+                                         hash=hash, quorum=quorum)
+                log_keys(log)
+                audit_record(action="ledger.log_create", object_type="ledger.log", object_id=name,
+                             detail={"origin": log.origin, "hash": hash, "quorum": quorum})
+        except IntegrityError:  # another process created it first (two first events at once)
+            log = _log_named(name)
+            if log is None:
+                raise
     return log
 
 
@@ -222,6 +229,12 @@ def ledger_append_batch(log_name: str, items: Sequence[AppendItem]) -> list[Appe
     """
     if not items:
         return []
+    log, prepared = _prepare(log_name, items)
+    return _sequence(log_name, log, prepared)
+
+
+def _prepare(log_name: str, items: Sequence[AppendItem]) -> tuple[Log, list[tuple[AppendItem, bytes, bytes, bytes]]]:
+    """The log and, per item, (item, salt, leaf input, leaf hash): everything but the indexes."""
     log = _log_named(log_name)
     if log is None:
         raise NotFound("ledger.unknown_log", f"没有名为 {log_name} 的账本", "name")
@@ -237,6 +250,11 @@ def ledger_append_batch(log_name: str, items: Sequence[AppendItem]) -> list[Appe
         digest = leafmod.salted_digest(hasher, salt, item.payload_digest)
         leaf_input = leafmod.encode_leaf(item.kind, item.time_ms if item.time_ms is not None else now_ms, digest)
         prepared.append((item, salt, leaf_input, hasher.leaf(leaf_input)))
+    return log, prepared
+
+
+def _sequence(log_name: str, log: Log, prepared: list[tuple[AppendItem, bytes, bytes, bytes]]) -> list[Appended]:
+    """Take the next index range of the log and write the entries (the sequencer's locked part)."""
     with transaction.atomic():
         # Taking the index range is the lock: the row stays locked (PostgreSQL) or the database
         # stays written (SQLite) until commit, so ranges never overlap.
@@ -470,7 +488,10 @@ def on_domain_event(event: Any) -> None:
         salt = bytes.fromhex(salt_hex) if salt_hex else None
     except ValueError:
         salt = None
-    ledger_append(log_name, kind, _event_digest(event), salt=salt, ref=str(event.subject)[:120])
+    # Subscribed with planned writes (ADR 0006): the hashing happens before the dispatch transaction,
+    # only the index range and the insert inside it.
+    log, prepared = _prepare(log_name, [AppendItem(kind, _event_digest(event), salt, str(event.subject)[:120])])
+    planned.later(partial(_sequence, log_name, log, prepared))
 
 
 def audit_day_digest(day: date) -> tuple[bytes, int]:

@@ -380,3 +380,58 @@ def test_events_of_one_transaction_are_dispatched_together_and_a_rolled_back_one
     assert handler_calls == [("case.submitted", "case:a"), ("case.submitted", "case:b")]
     assert set(OutboxEvent.objects.values_list("subject", flat=True)) == {"case:a", "case:b"}
     assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
+
+
+def test_a_planned_handler_reads_before_the_transaction_and_its_writes_commit_with_the_mark(
+    django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    from yiwang.kernel import planned
+    from yiwang.kernel.audit import audit_append
+    from yiwang.kernel.models import AuditEntry
+
+    seen: list[bool] = []
+
+    def planned_handler(event: OutboxEvent) -> None:
+        seen.append(planned.current() is not None)  # called while the dispatch is planned
+        audit_append(action="test.planned_handler", object_type="event", object_id=str(event.pk))
+
+    def broken_while_planning(event: OutboxEvent) -> None:
+        audit_append(action="test.never", object_type="event", object_id=str(event.pk))
+        raise RuntimeError("boom")
+
+    events.subscribe("hotline.order_rated", broken_while_planning, planned_writes=True)
+    events.subscribe("hotline.order_rated", planned_handler, planned_writes=True)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            event = events.publish("hotline.order_rated", source="hotline", subject="order:10")
+        events._dispatch_many([event])  # a second dispatcher plans again but finds the mark taken
+    finally:
+        events.unsubscribe("hotline.order_rated", broken_while_planning)
+        events.unsubscribe("hotline.order_rated", planned_handler)
+    assert planned_handler not in events._planned_handlers
+    assert seen == [True, True]
+    assert AuditEntry.objects.filter(action="test.planned_handler").count() == 1  # not twice
+    assert not AuditEntry.objects.filter(action="test.never").exists()
+    assert OutboxEvent.objects.get(pk=event.pk).dispatched_at is not None
+
+
+def test_a_plain_handler_that_writes_through_the_orm_still_runs_inside_the_dispatch_transaction(
+    django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    from yiwang.kernel import planned
+    from yiwang.kernel.audit import audit_record
+    from yiwang.kernel.models import AuditEntry
+
+    seen: list[bool] = []
+
+    def plain(event: OutboxEvent) -> None:
+        seen.append(planned.current() is None)
+        audit_record(action="test.plain_handler", object_type="event", object_id=str(event.pk))
+
+    events.subscribe("hotline.order_reopened", plain)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            events.publish("hotline.order_reopened", source="hotline", subject="order:11")
+    finally:
+        events.unsubscribe("hotline.order_reopened", plain)
+    assert seen == [True] and AuditEntry.objects.filter(action="test.plain_handler").count() == 1

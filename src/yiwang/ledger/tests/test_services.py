@@ -177,3 +177,23 @@ def test_daily_audit_digest(ledger):
     d2, n2 = services.audit_day_digest(date(2001, 1, 1))
     assert n2 == 0 and d2 != d1
     assert selectors.trust_policy().logs[services.get_log("audit").origin].hash_name == "sm3"
+
+
+@pytest.mark.django_db
+def test_a_log_created_by_another_process_first_is_found_not_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two first events at once: both see no log, one creates it, the other's insert conflicts and
+    it then uses the row the first one made."""
+    from yiwang.ledger.models import Log
+
+    first = services.ensure_log("decisions", title="办件审批决定")
+    services.forget_logs()
+    real = services._log_named
+    calls: list[str] = []
+
+    def not_yet_the_first_time(name: str) -> Log | None:
+        calls.append(name)
+        return None if len(calls) == 1 else real(name)
+
+    monkeypatch.setattr(services, "_log_named", not_yet_the_first_time)
+    again = services.ensure_log("decisions", title="办件审批决定")
+    assert again.pk == first.pk and Log.objects.filter(name="decisions").count() == 1

@@ -100,13 +100,36 @@ class DatabaseWrapper(base.DatabaseWrapper):
             checkpointer.ensure_started(str(self.settings_dict["NAME"]))
         return conn
 
+    def _control(self, sql: str) -> bool:
+        """Run a transaction-control statement straight on the driver when nothing needs to see it
+        (no query logging, no execute wrappers): Django's cursor wrapper costs more than the
+        statement. Returns False when the caller should take Django's path."""
+        if self.connection is None or self.queries_logged or self.execute_wrappers:
+            return False
+        with self.wrap_database_errors:
+            self.connection.execute(sql)
+        return True
+
     def _start_transaction_under_autocommit(self) -> None:
         self._writer_acquire()
         try:
-            super()._start_transaction_under_autocommit()  # type: ignore[misc]
+            if not self._control(f"BEGIN {getattr(self, 'transaction_mode', None) or ''}"):
+                super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:
             self._writer_release()
             raise
+
+    def _savepoint(self, sid: str) -> None:
+        if not self._control(self.ops.savepoint_create_sql(sid)):
+            super()._savepoint(sid)  # type: ignore[misc]
+
+    def _savepoint_rollback(self, sid: str) -> None:
+        if not self._control(self.ops.savepoint_rollback_sql(sid)):
+            super()._savepoint_rollback(sid)  # type: ignore[misc]
+
+    def _savepoint_commit(self, sid: str) -> None:
+        if not self._control(self.ops.savepoint_commit_sql(sid)):
+            super()._savepoint_commit(sid)  # type: ignore[misc]
 
     def _commit(self) -> Any:
         try:
