@@ -394,7 +394,6 @@ def _save_case(case: Case) -> None:
     """Write the case with a conditional UPDATE: if someone else moved it meanwhile, refuse."""
     case.updated_at = timezone.now()
     fields = fastsql.changed(case)  # only what this transition touched (never the form, usually)
-    fields.pop("created_at", None)
     fields["row_version"] = case.row_version + 1
     updated = fastsql.update(Case, case.pk, fields, guard={"row_version": case.row_version})
     if not updated:

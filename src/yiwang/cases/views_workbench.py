@@ -193,6 +193,8 @@ def _render_case(request: HttpRequest, ctx: selectors.StaffContext, case: Case, 
         "can_recall": case.status == "in_progress" and last is not None and last.done_by_id == ctx.user.pk,
         "can_supervise": "supervisor" in ctx.roles and case.is_open,
         "departments": list(identity_selectors.departments()),
+        # 转办, 委派 and 抄送 take an employee number; the form offers the department's staff by name.
+        "colleagues": [c for c in identity_selectors.colleagues_of(ctx.department_code) if c.user_id != ctx.user.pk],
     }
     return render(request, "cases/workbench/case.html", context, status=status)
 

@@ -153,6 +153,12 @@ def organisation_for_client(client_id: str) -> Organisation | None:
     return policy.organisation if policy is not None else None
 
 
+def colleagues_of(org_code: str) -> list[Staff]:
+    """The active staff of a department, by employee number: whom a case can be passed or copied to."""
+    return list(Staff.objects.select_related("user").filter(organisation__code=org_code, active=True)
+                .order_by("employee_no"))
+
+
 def supervisors_of(org_code: str) -> list[User]:
     """Users who head a department (role supervisor): they receive 超期督办 notices."""
     return [s.user for s in Staff.objects.select_related("user").filter(

@@ -192,9 +192,11 @@ def update_where(model: type[models.Model], values: Mapping[str, Any], *, where:
 
 def changed(obj: models.Model) -> dict[str, Any]:
     """The fields (by attname) whose values differ from what `Select` loaded, with their new values;
-    every concrete field for an instance `Select` did not load."""
+    every concrete field for an instance `Select` did not load. Creation stamps (`auto_now_add`) are
+    never among them: they are written once, by the insert."""
     loaded = getattr(obj, "_fastsql_loaded", None)
-    values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.primary_key}
+    values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields
+              if not f.primary_key and not getattr(f, "auto_now_add", False)}
     if loaded is None:
         return values
     return {k: v for k, v in values.items() if k not in loaded or loaded[k] != v}

@@ -251,6 +251,18 @@ def test_reassign_to_a_colleague_and_delegate_and_return(world: World) -> None:
         CaseEvent.objects.filter(case=case).values_list("type", flat=True))
 
 
+def test_the_case_page_offers_the_departments_colleagues_by_name_for_reassigning(world: World) -> None:
+    case = accepted(world)
+    html = client(world.approvers["公安局"]).get(f"/cases/workbench/case/{case.number}/").content.decode()
+    datalist = html[html.index('<datalist id="colleagues">'):]
+    datalist = datalist[:datalist.index("</datalist>")]
+    head = world.heads["公安局"]
+    assert f'<option value="{head.staff.employee_no}">{head}' in datalist  # a colleague, by number and name
+    assert world.approvers["公安局"].staff.employee_no not in datalist  # not oneself
+    assert world.approvers["卫健委"].staff.employee_no not in datalist  # not another department
+    assert 'id="cc-user" maxlength="20" list="colleagues"' in html  # 抄送 to a colleague picks from it
+
+
 def test_transfer_to_another_department(world: World) -> None:
     case = accepted(world)
     item = open_item(case)
