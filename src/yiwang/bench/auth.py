@@ -11,19 +11,17 @@ Everything runs on a throw-away SQLite database in a temporary folder (never the
 the database set-up and the in-process measurements run in a child process whose YIWANG_HOME points
 there, and gunicorn is started with the same environment.
 
-Options (key=value): duration=5 (seconds of HTTP load), clients=2 (client processes), workers=2
+Options (key=value): duration=5 (seconds of HTTP load), clients=2 (client processes), connections=4
+(requests each client keeps in flight, on keep-alive connections), workers=2
 (gunicorn worker processes), threads=1 (per worker), worker_class=gthread (keep-alive; `sync` closes
 every connection), warmup=1 (seconds).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import multiprocessing
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,13 +29,9 @@ import tempfile
 import time
 from typing import Any
 
+from yiwang.bench import httpload
+
 PATH = "/api/v1/identity/me"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _child_env(home: str) -> dict[str, str]:
@@ -99,152 +93,27 @@ def _child_setup_and_measure(validate_seconds: float) -> dict[str, Any]:
 # --- HTTP load -----------------------------------------------------------------------------------
 
 
-class _LeanConnection:
-    """A minimal HTTP/1.1 keep-alive client (like wrk's): one pre-built GET, responses parsed just
-    enough to find the status and Content-Length. It keeps the load generator's own CPU use small,
-    since it shares the machine with the server."""
-
-    def __init__(self, port: int, request: bytes):
-        self.port, self.request = port, request
-        self.sock: socket.socket | None = None
-        self.buf = b""
-
-    def _connect(self) -> socket.socket:
-        sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock, self.buf = sock, b""
-        return sock
-
-    def close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-        self.sock = None
-
-    def get(self) -> int:
-        sock = self.sock or self._connect()
-        sock.sendall(self.request)
-        buf = self.buf
-        while (head_end := buf.find(b"\r\n\r\n")) < 0:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            buf += chunk
-        head = buf[:head_end].lower()
-        status = int(head[9:12])
-        pos = head.find(b"content-length:")
-        if pos < 0:
-            raise ConnectionError("no content-length")
-        length = int(head[pos + 15:head.find(b"\r\n", pos) if head.find(b"\r\n", pos) > 0 else None])
-        total = head_end + 4 + length
-        while len(buf) < total:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            buf += chunk
-        self.buf = buf[total:]
-        if b"connection: close" in head:
-            self.close()
-        return status
-
-
-def _client(port: int, token: str, start_at: float, stop_at: float, out: Any) -> None:
-    request = (f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-               "Connection: keep-alive\r\n\r\n").encode()
-    conn = _LeanConnection(port, request)
-    ok = errors = 0
-    latencies: list[float] = []
-    while True:
-        t0 = time.perf_counter()
-        if t0 >= stop_at:
-            break
-        try:
-            status = conn.get()
-        except (OSError, ValueError):
-            conn.close()
-            status = 0
-        t1 = time.perf_counter()
-        if t0 >= start_at:
-            if status == 200:
-                ok += 1
-                if len(latencies) < 200_000:
-                    latencies.append(t1 - t0)
-            else:
-                errors += 1
-    conn.close()
-    out.put((ok, errors, latencies))
-
-
-def _wait_ready(port: int, token: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("gunicorn exited early")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", PATH, headers={"Authorization": f"Bearer {token}"})
-            resp = conn.getresponse()
-            body = resp.read()
-            conn.close()
-            if resp.status == 200:
-                return
-            raise RuntimeError(f"unexpected {resp.status}: {body[:200]!r}")
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
 def _http_load(env: dict[str, str], token: str, *, workers: int, threads: int, clients: int, duration: float,
-               warmup: float, worker_class: str = "gthread") -> dict[str, Any]:
-    port = _free_port()
-    cmd = [sys.executable, "-m", "gunicorn", "yiwang.wsgi:application", "--workers", str(workers),
-           "--threads", str(threads), "--worker-class", worker_class, "--keep-alive", "30",
-           "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--worker-connections", "1000"]
-    log_path = os.path.join(env["YIWANG_HOME"], "gunicorn.log")
-    log = open(log_path, "wb")  # noqa: SIM115 - closed in the finally below
-    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    try:
-        try:
-            _wait_ready(port, token, server)
-        except RuntimeError as exc:
-            with open(log_path, "rb") as fh:
-                raise RuntimeError(f"{exc}: {fh.read()[-2000:].decode(errors='replace')}") from None
-        ctx = multiprocessing.get_context("spawn")
-        out = ctx.Queue()
-        start_at = time.perf_counter() + 0.5 + warmup  # perf_counter is system-wide (CLOCK_MONOTONIC)
-        stop_at = start_at + duration
-        procs = [ctx.Process(target=_client, args=(port, token, start_at, stop_at, out)) for _ in range(clients)]
-        for p in procs:
-            p.start()
-        results = [out.get(timeout=duration + warmup + 60) for _ in procs]
-        for p in procs:
-            p.join(timeout=10)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-    ok = sum(r[0] for r in results)
-    errors = sum(r[1] for r in results)
-    latencies = sorted(x for r in results for x in r[2])
-
-    def pct(q: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 2) if latencies else 0.0
-
+               warmup: float, worker_class: str = "gthread", connections: int = 4) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpload.gunicorn("yiwang.wsgi:application", env, ready=("GET", PATH, headers), workers=workers,
+                           threads=threads, worker_class=worker_class, log_dir=env["YIWANG_HOME"]) as port:
+        request = httpload.build_request(port, "GET", PATH, headers)
+        result = httpload.load(port, [request] * clients, expect=200, duration=duration, warmup=warmup,
+                               connections=connections)
     return {
-        "authenticated_requests_per_s": round(ok / duration),
-        "http_errors": errors,
-        "latency_ms_p50": pct(0.50),
-        "latency_ms_p99": pct(0.99),
-        "latency_ms_mean": round(statistics.fmean(latencies) * 1000, 2) if latencies else 0.0,
+        "authenticated_requests_per_s": round(result.per_s),
+        "http_errors": result.errors,
+        "latency_ms_p50": result.pct_ms(50),
+        "latency_ms_p99": result.pct_ms(99),
+        "latency_ms_mean": round(statistics.fmean(result.latencies) * 1000, 2) if result.latencies else 0.0,
     }
 
 
 def run(options: dict[str, str]) -> dict[str, Any]:
     duration = float(options.get("duration", "5"))
     clients = int(options.get("clients", "2"))
+    connections = int(options.get("connections", "4"))
     workers = int(options.get("workers", "2"))
     threads = int(options.get("threads", "1"))
     warmup = float(options.get("warmup", "1"))
@@ -259,10 +128,11 @@ def run(options: dict[str, str]) -> dict[str, Any]:
         prepared = json.loads(child.stdout.strip().splitlines()[-1])
         token = prepared.pop("token")
         figures: dict[str, Any] = dict(prepared)
-        figures.update(_http_load(env, token, workers=workers, threads=threads, clients=clients,
+        figures.update(_http_load(env, token, workers=workers, threads=threads, clients=clients, connections=connections,
                                   duration=duration, warmup=warmup, worker_class=worker_class))
         figures.update({"goal_authenticated_requests_per_s": 1000, "goal_token_validations_per_s": 5000,
-                        "workers": workers, "threads": threads, "worker_class": worker_class, "clients": clients, "duration_s": duration,
+                        "workers": workers, "threads": threads, "worker_class": worker_class, "clients": clients,
+                        "connections_per_client": connections, "duration_s": duration,
                         "cpus": os.cpu_count() or 0, "endpoint": f"GET {PATH}"})
         return figures
     finally:

@@ -2,7 +2,8 @@
 
 Figures:
 - `submissions_per_s`, `submit_p50_ms`, `submit_p95_ms`: `POST /api/v1/cases` end to end over HTTP
-  (gunicorn, bearer tokens of several citizens, keep-alive client processes): validation, the case,
+  (gunicorn, bearer tokens of several citizens, keep-alive client processes each keeping `connections`
+  requests in flight): validation, the case,
   its first work item, clock, history, audit, outbox event and notification. Goals ≥ 300/s, p95 < 50 ms.
 - `service_submissions_per_s`: the same through `services.case_submit` in process (no HTTP).
 - `transitions_per_s`, `transition_p50_ms`, `transition_p95_ms`: `services.task_act` accept → approve →
@@ -11,19 +12,27 @@ Figures:
   processes at once (default: as many as the HTTP server's workers), each on its own cases, counted
   over the wall-clock time from their common start to the last one's end. Goal ≥ 500/s.
   `transitions_per_s_one_process` is the same work in one process.
+- `reference_inserts_per_s`: the yardstick the goals were set against, a bare Django view inserting
+  one row (`yiwang.bench.reference`), served and loaded like the submissions on this machine, in
+  turns with them (`rounds` each) so that both meet the same moments of a shared machine. The issue
+  measured about 1,900/s on its machine; `machine_speed_vs_reference` is this machine's figure divided
+  by that. `submissions_per_s_at_reference_speed` is the median over the rounds of submissions per
+  reference insert, times 1,900; `transitions_per_s_at_reference_speed` divides `transitions_per_s` by
+  the machine speed (rougher: the transitions run at another moment).
 
 Everything runs on a throw-away SQLite database in a temporary folder; with `--database postgres` the
 PostgreSQL database named by DATABASE_URL is migrated and used (the bench's rows stay there).
 
-Options (key=value): duration=5 (seconds of HTTP load), clients=2, workers=2, threads=1,
+Options (key=value): duration=10 (seconds of HTTP load of each server, over `rounds` turns), rounds=5,
+clients=2, connections=4 (kept busy by each client), workers=2, threads=1,
 warmup=1, service=200 (in-process submissions), transitions=600 (task_act calls per worker),
-transition_workers=<workers>.
+transition_workers=<workers>, reference=1 (0 skips the reference view).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import multiprocessing
 import os
 import shutil
 import statistics
@@ -33,11 +42,13 @@ import tempfile
 import time
 from typing import Any
 
-from yiwang.bench.auth import _free_port, _LeanConnection, _wait_ready
+from yiwang.bench import httpload, reference
 
 CHILD_FLAG = "YIWANG_BENCH_CASES_CHILD"
 ITEM = "QR03004000"  # 市内户口迁移: 受理 → 审查 → 决定, no uploads
 PATH = "/api/v1/cases"
+# The issue's yardstick: a bare Django insert view answers about 1,900 requests/s on its machine.
+REFERENCE_INSERTS_PER_S = 1900
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -215,86 +226,61 @@ def _transition_figures(env: dict[str, str], prep: dict[str, Any], n_transitions
 # --- HTTP load ------------------------------------------------------------------------------------------
 
 
-def _client(port: int, token: str, body: bytes, start_at: float, stop_at: float, out: Any) -> None:
-    request = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-               f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
-               ).encode() + body
-    conn = _LeanConnection(port, request)
-    ok = errors = 0
-    statuses: dict[int, int] = {}
-    latencies: list[float] = []
-    while True:
-        t0 = time.perf_counter()
-        if t0 >= stop_at:
-            break
-        try:
-            status = conn.get()
-        except (OSError, ValueError):
-            conn.close()
-            status = 0
-        t1 = time.perf_counter()
-        if t0 >= start_at:
-            if status == 201:
-                ok += 1
-                latencies.append(t1 - t0)
-            else:
-                errors += 1
-                statuses[status] = statuses.get(status, 0) + 1
-    conn.close()
-    out.put((ok, errors, latencies, statuses))
-
-
 def _http_load(env: dict[str, str], prep: dict[str, Any], *, workers: int, threads: int, clients: int,
-               duration: float, warmup: float) -> dict[str, Any]:
-    port = _free_port()
-    cmd = [sys.executable, "-m", "gunicorn", "yiwang.wsgi:application", "--workers", str(workers),
-           "--threads", str(threads), "--worker-class", "gthread", "--keep-alive", "30",
-           "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
-    log_path = os.path.join(env["YIWANG_HOME"], "gunicorn.log")
-    log = open(log_path, "wb")  # noqa: SIM115 - closed in the finally below
-    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    try:
-        try:
-            _wait_ready(port, prep["tokens"][0], server)
-        except RuntimeError as exc:
-            with open(log_path, "rb") as fh:
-                raise RuntimeError(f"{exc}: {fh.read()[-2000:].decode(errors='replace')}") from None
-        ctx = multiprocessing.get_context("spawn")
-        out = ctx.Queue()
-        start_at = time.perf_counter() + 0.5 + warmup
-        stop_at = start_at + duration
-        procs = []
+               duration: float, warmup: float, rounds: int, connections: int,
+               with_reference: bool) -> dict[str, Any]:
+    """Submissions over HTTP; with the reference view, the two servers run side by side and are
+    loaded in turn, `rounds` times each, so that both see the same moments of a noisy machine."""
+    ready = ("GET", PATH, {"Authorization": f"Bearer {prep['tokens'][0]}"})
+    with contextlib.ExitStack() as stack:
+        port = stack.enter_context(httpload.gunicorn("yiwang.wsgi:application", env, ready=ready, workers=workers,
+                                                     threads=threads, log_dir=env["YIWANG_HOME"]))
+        requests = []
         for i in range(clients):
             # As the catalogue's 在线办理 link does: the item and the version the applicant read.
             body = json.dumps({"item": ITEM, "version": prep["version"], "form": _form(prep["ids"][i])},
                               ensure_ascii=False).encode()
-            procs.append(ctx.Process(target=_client, args=(port, prep["tokens"][i], body, start_at, stop_at, out)))
-        for p in procs:
-            p.start()
-        results = [out.get(timeout=duration + warmup + 120) for _ in procs]
-        for p in procs:
-            p.join(timeout=10)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-    ok = sum(r[0] for r in results)
-    statuses: dict[str, int] = {}
-    for r in results:
-        for k, v in r[3].items():
-            statuses[str(k)] = statuses.get(str(k), 0) + v
-    latencies = [x for r in results for x in r[2]]
-    return {"submissions_per_s": round(ok / duration, 1), "submissions": ok, "http_errors": sum(r[1] for r in results),
-            "http_error_statuses": statuses, "submit_p50_ms": _pct(latencies, 50), "submit_p95_ms": _pct(latencies, 95),
-            "submit_p99_ms": _pct(latencies, 99)}
+            requests.append(httpload.build_request(port, "POST", PATH, {
+                "Authorization": f"Bearer {prep['tokens'][i]}", "Content-Type": "application/json"}, body))
+        ref_port = None
+        if with_reference:
+            ref_home = os.path.join(env["YIWANG_HOME"], "reference")
+            os.makedirs(ref_home, exist_ok=True)
+            ref_env = reference.prepare({**env, "YIWANG_HOME": ref_home})
+            ref_port = stack.enter_context(reference.server(ref_env, workers=workers, threads=threads))
+        subs = httpload.LoadResult(duration=0.0)
+        refs = httpload.LoadResult(duration=0.0)
+        ratios: list[float] = []
+        per_round: dict[str, list[float]] = {"submissions": [], "reference": []}
+        for n in range(rounds):
+            lead_in = warmup if n == 0 else 0.2
+            sub = httpload.load(port, requests, expect=201, duration=duration / rounds, warmup=lead_in,
+                                connections=connections)
+            subs.add(sub)
+            per_round["submissions"].append(sub.per_s)
+            if ref_port is not None:
+                ref = httpload.load(ref_port, [reference.request(ref_port)] * clients, expect=201,
+                                    duration=duration / rounds, warmup=lead_in, connections=connections)
+                refs.add(ref)
+                per_round["reference"].append(ref.per_s)
+                if ref.per_s:
+                    ratios.append(sub.per_s / ref.per_s)
+    figures: dict[str, Any] = {
+        "submissions_per_s": subs.per_s, "submissions": subs.ok, "http_errors": subs.errors,
+        "http_error_statuses": subs.statuses, "submit_p50_ms": subs.pct_ms(50), "submit_p95_ms": subs.pct_ms(95),
+        "submit_p99_ms": subs.pct_ms(99), "rounds": rounds, "connections_per_client": connections, "submissions_per_s_by_round": per_round["submissions"]}
+    if ref_port is not None:
+        figures.update({"reference_inserts_per_s": refs.per_s, "reference_insert_p95_ms": refs.pct_ms(95),
+                        "reference_errors": refs.errors, "reference_inserts_per_s_by_round": per_round["reference"],
+                        "machine_speed_vs_reference": round(refs.per_s / REFERENCE_INSERTS_PER_S, 2)})
+        if ratios:
+            figures["submissions_per_s_at_reference_speed"] = round(
+                statistics.median(ratios) * REFERENCE_INSERTS_PER_S, 1)
+    return figures
 
 
 def run(options: dict[str, str]) -> dict[str, Any]:
-    duration = float(options.get("duration", "5"))
+    duration = float(options.get("duration", "10"))
     clients = int(options.get("clients", "2"))
     workers = int(options.get("workers", "2"))
     threads = int(options.get("threads", "1"))
@@ -311,7 +297,10 @@ def run(options: dict[str, str]) -> dict[str, Any]:
             return {"error": (setup.stderr or setup.stdout)[-2000:]}
         prep = json.loads(setup.stdout.strip().splitlines()[-1])
         figures: dict[str, Any] = _http_load(env, prep, workers=workers, threads=threads, clients=clients,
-                                             duration=duration, warmup=warmup)
+                                             duration=duration, warmup=warmup,
+                                             rounds=int(options.get("rounds", "5")),
+                                             connections=int(options.get("connections", "4")),
+                                             with_reference=options.get("reference", "1") != "0")
         service = subprocess.run([sys.executable, "-m", "yiwang.bench.cases", "service", json.dumps(prep),
                                   options.get("service", "200")],
                                  env=env, capture_output=True, text=True, timeout=900)
@@ -324,6 +313,9 @@ def run(options: dict[str, str]) -> dict[str, Any]:
                                                int(options.get("transition_workers", str(workers)))))
         except RuntimeError as exc:
             figures["transitions_error"] = str(exc)
+        if figures.get("machine_speed_vs_reference") and "transitions_per_s" in figures:
+            figures["transitions_per_s_at_reference_speed"] = round(
+                figures["transitions_per_s"] / figures["machine_speed_vs_reference"], 1)
         figures.update({"goal_submissions_per_s": 300, "goal_submit_p95_ms": 50, "goal_transitions_per_s": 500,
                         "database": "postgresql" if "DATABASE_URL" in env else "sqlite", "workers": workers,
                         "threads": threads, "clients": clients, "duration_s": duration, "cpus": os.cpu_count() or 0,

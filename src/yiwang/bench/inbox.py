@@ -30,7 +30,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from yiwang.bench.auth import _free_port, _LeanConnection, _wait_ready
+from yiwang.bench import httpload
 
 CHILD_FLAG = "YIWANG_BENCH_INBOX_CHILD"
 MARKER = "bench-inbox-filled"
@@ -250,9 +250,7 @@ def _explain() -> dict[str, Any]:
 
 
 def _timed_gets(port: int, path: str, token: str, n: int) -> tuple[list[float], int]:
-    request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-               "Connection: keep-alive\r\n\r\n").encode()
-    conn = _LeanConnection(port, request)
+    conn = httpload.LeanConnection(port, httpload.build_request(port, "GET", path, {"Authorization": f"Bearer {token}"}))
     times: list[float] = []
     errors = 0
     for i in range(n + 10):
@@ -282,23 +280,12 @@ def run(options: dict[str, str]) -> dict[str, Any]:
             return {"error": (fill.stderr or fill.stdout)[-2000:]}
         prep = json.loads(fill.stdout.strip().splitlines()[-1])
         tokens = prep.pop("tokens")
-        port = _free_port()
-        cmd = [sys.executable, "-m", "gunicorn", "yiwang.wsgi:application", "--workers", options.get("workers", "1"),
-               "--worker-class", "gthread", "--threads", "1", "--keep-alive", "30", "-b", f"127.0.0.1:{port}",
-               "--log-level", "warning"]
-        server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            _wait_ready(port, tokens["citizen"], server)
+        ready = ("GET", "/api/v1/cases", {"Authorization": f"Bearer {tokens['citizen']}"})
+        with httpload.gunicorn("yiwang.wsgi:application", env, ready=ready, workers=int(options.get("workers", "1")),
+                               log_dir=home) as port:
             inbox, inbox_errors = _timed_gets(port, "/api/v1/cases/workbench/inbox?tab=todo", tokens["staff"],
                                               n_requests)
             mine, mine_errors = _timed_gets(port, "/api/v1/cases", tokens["citizen"], n_requests)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
         explain = subprocess.run([sys.executable, "-m", "yiwang.bench.inbox", "explain"], env=env,
                                  capture_output=True, text=True, timeout=600)
         figures: dict[str, Any] = {
