@@ -11,7 +11,7 @@ Everything runs on a throw-away SQLite database in a temporary folder (never the
 the database set-up and the in-process measurements run in a child process whose YIWANG_HOME points
 there, and gunicorn is started with the same environment.
 
-Options (key=value): duration=5 (seconds of HTTP load), clients=2 (client processes), connections=4
+Options (key=value): duration=5 (seconds of HTTP load), clients=2 (client processes), connections=2
 (requests each client keeps in flight, on keep-alive connections), workers=2
 (gunicorn worker processes), threads=1 (per worker), worker_class=gthread (keep-alive; `sync` closes
 every connection), warmup=1 (seconds).
@@ -94,7 +94,7 @@ def _child_setup_and_measure(validate_seconds: float) -> dict[str, Any]:
 
 
 def _http_load(env: dict[str, str], token: str, *, workers: int, threads: int, clients: int, duration: float,
-               warmup: float, worker_class: str = "gthread", connections: int = 4) -> dict[str, Any]:
+               warmup: float, worker_class: str = "gthread", connections: int = 2) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"}
     with httpload.gunicorn("yiwang.wsgi:application", env, ready=("GET", PATH, headers), workers=workers,
                            threads=threads, worker_class=worker_class, log_dir=env["YIWANG_HOME"]) as port:
@@ -113,7 +113,7 @@ def _http_load(env: dict[str, str], token: str, *, workers: int, threads: int, c
 def run(options: dict[str, str]) -> dict[str, Any]:
     duration = float(options.get("duration", "5"))
     clients = int(options.get("clients", "2"))
-    connections = int(options.get("connections", "4"))
+    connections = int(options.get("connections", "2"))
     workers = int(options.get("workers", "2"))
     threads = int(options.get("threads", "1"))
     warmup = float(options.get("warmup", "1"))

@@ -24,7 +24,7 @@ Everything runs on a throw-away SQLite database in a temporary folder; with `--d
 PostgreSQL database named by DATABASE_URL is migrated and used (the bench's rows stay there).
 
 Options (key=value): duration=10 (seconds of HTTP load of each server, over `rounds` turns), rounds=5,
-clients=2, connections=4 (kept busy by each client), workers=2, threads=1,
+clients=2, connections=2 (requests each client keeps in flight), workers=2, threads=1,
 warmup=1, service=200 (in-process submissions), transitions=600 (task_act calls per worker),
 transition_workers=<workers>, reference=1 (0 skips the reference view).
 """
@@ -299,7 +299,7 @@ def run(options: dict[str, str]) -> dict[str, Any]:
         figures: dict[str, Any] = _http_load(env, prep, workers=workers, threads=threads, clients=clients,
                                              duration=duration, warmup=warmup,
                                              rounds=int(options.get("rounds", "5")),
-                                             connections=int(options.get("connections", "4")),
+                                             connections=int(options.get("connections", "2")),
                                              with_reference=options.get("reference", "1") != "0")
         service = subprocess.run([sys.executable, "-m", "yiwang.bench.cases", "service", json.dumps(prep),
                                   options.get("service", "200")],

@@ -87,21 +87,33 @@ def window(days: int, today: date | None = None) -> Window:
     return Window(days, since, until, today)
 
 
-def _block(ended: int, ratings: QuerySet[Rating], rects: QuerySet[Rectification], today: date) -> dict[str, Any]:
-    agg = ratings.aggregate(n=Count("pk"), good=Count("pk", filter=Q(score__in=GOOD_SCORES)),
-                            bad=Count("pk", filter=Q(score__in=BAD_SCORES)), mean=Avg("score"))
-    due = rects.filter(Q(status=Rectification.Status.CLOSED) | Q(deadline__lt=today))
-    due_n = due.count()
-    on_time = due.filter(on_time=True).count()
-    n = agg["n"] or 0
+def _rating_counts() -> dict[str, Any]:
+    return {"n": Count("pk"), "good": Count("pk", filter=Q(score__in=GOOD_SCORES)),
+            "bad": Count("pk", filter=Q(score__in=BAD_SCORES)), "mean": Avg("score")}
+
+
+def _rectification_counts(today: date) -> dict[str, Any]:
+    due = Q(status=Rectification.Status.CLOSED) | Q(deadline__lt=today)
+    return {"total": Count("pk"), "due": Count("pk", filter=due), "on_time": Count("pk", filter=due & Q(on_time=True)),
+            "open": Count("pk", filter=~Q(status=Rectification.Status.CLOSED))}
+
+
+def _grouped(qs: QuerySet[Any], field: str, counts: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """One aggregate query grouped by `field`: {value: {count name: count}}."""
+    return {row.pop(field): row for row in qs.order_by().values(field).annotate(**counts)}
+
+
+def _block(ended: int, rated: dict[str, Any], rects: dict[str, Any]) -> dict[str, Any]:
+    n = rated.get("n") or 0
+    good, bad, mean = rated.get("good") or 0, rated.get("bad") or 0, rated.get("mean")
+    due, on_time = rects.get("due") or 0, rects.get("on_time") or 0
     return {
         "ended": ended, "rated": n, "rating_rate": pct(n, ended),
-        "satisfied": agg["good"] or 0, "satisfaction": pct(agg["good"] or 0, n),
-        "mean": round(agg["mean"], 2) if agg["mean"] is not None else None,
-        "bad": agg["bad"] or 0, "bad_rate": pct(agg["bad"] or 0, n),
-        "rectifications": rects.count(), "rectifications_due": due_n, "rectified_on_time": on_time,
-        "on_time_rate": pct(on_time, due_n),
-        "rectifications_open": rects.exclude(status=Rectification.Status.CLOSED).count(),
+        "satisfied": good, "satisfaction": pct(good, n),
+        "mean": round(mean, 2) if mean is not None else None,
+        "bad": bad, "bad_rate": pct(bad, n),
+        "rectifications": rects.get("total") or 0, "rectifications_due": due, "rectified_on_time": on_time,
+        "on_time_rate": pct(on_time, due), "rectifications_open": rects.get("open") or 0,
     }
 
 
@@ -127,27 +139,30 @@ def figures(*, days: int = 30, item_code: str = "", department_code: str = "",
     if department_code:
         ratings = ratings.filter(department_code=department_code)
         rects = rects.filter(department_code=department_code)
-    total = _block(ended_qs.count(), ratings, rects, w.today)
+    rect_counts = _rectification_counts(w.today)
+    total = _block(ended_qs.count(), ratings.aggregate(**_rating_counts()), rects.aggregate(**rect_counts))
     ended_by_dept = dict(ended_qs.values_list("department_code").annotate(n=Count("pk")).values_list(
         "department_code", "n"))
     names = dict(ended_qs.values_list("department_code", "department_name").distinct())
-    per_department = []
-    for code in sorted(ended_by_dept, key=lambda c: -ended_by_dept[c]):
-        block = _block(ended_by_dept[code], ratings.filter(department_code=code),
-                       rects.filter(department_code=code), w.today)
-        per_department.append({"code": code, "name": names.get(code, code), **block})
+    rated_by_dept = _grouped(ratings, "department_code", _rating_counts())
+    rects_by_dept = _grouped(rects, "department_code", rect_counts)
+    per_department = [
+        {"code": code, "name": names.get(code, code),
+         **_block(ended_by_dept[code], rated_by_dept.get(code, {}), rects_by_dept.get(code, {}))}
+        for code in sorted(ended_by_dept, key=lambda c: -ended_by_dept[c])]
     ended_by_item = dict(ended_qs.values_list("item_code").annotate(n=Count("pk")).values_list("item_code", "n"))
     titles = dict(ended_qs.values_list("item_code", "title").distinct())
-    per_item = []
-    for code in sorted(ended_by_item, key=lambda c: -ended_by_item[c])[:50]:
-        if not code:
-            continue  # bundles are figured under their lead department
-        block = _block(ended_by_item[code], ratings.filter(item_code=code),
-                       rects.filter(rating__item_code=code), w.today)
-        per_item.append({"code": code, "name": titles.get(code, code), **block})
+    rated_by_item = _grouped(ratings, "item_code", _rating_counts())
+    rects_by_item = _grouped(rects, "rating__item_code", rect_counts)
+    per_item = [
+        {"code": code, "name": titles.get(code, code),
+         **_block(ended_by_item[code], rated_by_item.get(code, {}), rects_by_item.get(code, {}))}
+        # bundles (no item code) are figured under their lead department
+        for code in sorted(ended_by_item, key=lambda c: -ended_by_item[c])[:50] if code]
     dims = {}
+    given = [d for d in ratings.values_list("dimensions", flat=True) if isinstance(d, dict)]
     for key, label in DIMENSIONS.items():
-        values = [r[key] for r in ratings.values_list("dimensions", flat=True) if isinstance(r, dict) and key in r]
+        values = [d[key] for d in given if key in d]
         dims[str(label)] = round(sum(values) / len(values), 2) if values else None
     distribution = {s: 0 for s in range(5, 0, -1)}
     for score, n in ratings.values_list("score").annotate(n=Count("pk")).values_list("score", "n"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -135,6 +137,24 @@ def test_figures_on_constructed_history(world: World, history: History) -> None:
     move = next(i for i in f["per_item"] if i["code"] == MOVE)
     assert move["rated"] == 2
     assert selectors.figures(days=7, today=TODAY, department_code=history.b.department_code)["total"]["rated"] == 1
+    d_dept = next(d for d in f["per_department"] if d["code"] == history.d.department_code)
+    assert d_dept["rectifications"] == 1 and d_dept["rectified_on_time"] == 1 and d_dept["rectifications_open"] == 0
+    others = [d for d in f["per_department"] if d["code"] != history.d.department_code]
+    assert all(d["rectifications"] == 0 and d["on_time_rate"] is None for d in others)
+    d_item = next(i for i in f["per_item"] if i["code"] == history.d.item_code)
+    assert d_item["rectifications_due"] == 1 and d_item["bad"] == 1
+
+
+def test_figures_take_the_same_few_queries_however_many_groups(world: World, history: History,
+                                                               django_assert_max_num_queries: Any) -> None:
+    """Per-department and per-item figures are grouped in the database, not queried group by group."""
+    zhang = world.zhang.user
+    for case, score in ((history.a, 5), (history.b, 4)):
+        services.rating_submit(case_number=case.number, user=zhang, score=score, now=t(19, 9))
+    _bad(world, history)
+    with django_assert_max_num_queries(13):  # 13 aggregates, whatever the number of groups
+        f = selectors.figures(days=7, today=TODAY)
+    assert len(f["per_department"]) >= 2
 
 
 def _client(user: object) -> Client:
