@@ -1262,6 +1262,23 @@ def notifications_mark_read(*, user: Any, notification_id: Any = None, now: date
 # --- staff workbench part ------------------------------------------------------------------------
 
 
+def material_for_staff(*, case: Case, material_id: Any, purpose: str = "办件审查") -> Material:
+    """An uploaded material of `case` for the acting member of staff (the caller has checked that they
+    may see the case). Uploads
+    are copies of documents about the applicant, so every staff download is audit-logged against the
+    applicant and shows on their 谁查看了我的信息 page."""
+    from yiwang.cases import selectors
+    from yiwang.kernel.audit import audit_record
+
+    material = selectors.material_of(case, material_id)
+    if material is None or not material.file:
+        raise NotFound("case.material_not_found", "材料不存在", "material_id")
+    audit_record(action="case.material_read", object_type="case", object_id=case.number or str(case.pk),
+                 subject_ref=case.applicant_ref,
+                 detail={"material": material.name, "filename": material.filename, "purpose": purpose[:200]})
+    return material
+
+
 def case_reveal(*, case: Case, viewer: Any, purpose: str = "") -> dict[str, Any]:
     """The full form of `case` (身份证号, phone … unmasked) for a member of staff whose role sees
     personal data (identity Role.sees_personal_data); every reveal is audit-logged against the applicant,

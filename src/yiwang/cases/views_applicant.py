@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -381,6 +381,20 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "can_rate": case.status == Case.Status.COMPLETED and case.kind != Case.Kind.SUB,
         "Material": Material,
     })
+
+
+@login_required
+@require_GET
+def material(request: HttpRequest, number: str, material_id: str) -> HttpResponseBase:
+    """The applicant downloads what they uploaded (a read of their own data: not audit-logged)."""
+    case = _own_case(request, number)
+    m = selectors.material_of(case, material_id[:40])
+    if m is None or not m.file:
+        raise Http404
+    response = FileResponse(m.file.open("rb"), as_attachment=True, filename=m.filename or "material",
+                            content_type=m.content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

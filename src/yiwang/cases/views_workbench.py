@@ -386,9 +386,10 @@ def material(request: HttpRequest, number: str, material_id: str) -> HttpRespons
         case = _visible_case(ctx, number)
     except PermissionDenied as exc:
         return render(request, "cases/workbench/refused.html", {"error": exc}, status=403)
-    m = selectors.material_of(case, material_id[:40])
-    if m is None or not m.file:
-        raise Http404
+    try:
+        m = services.material_for_staff(case=case, material_id=material_id[:40])
+    except NotFound:
+        raise Http404 from None
     response = FileResponse(m.file.open("rb"), as_attachment=True, filename=m.filename or m.file.name or "material",
                             content_type=m.content_type or "application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"

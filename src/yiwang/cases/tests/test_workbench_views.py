@@ -378,14 +378,32 @@ def test_material_download_and_certificate_link(world: World) -> None:
     c = client(world.clerk)
     page = c.get(f"/cases/workbench/case/{case.number}/").content.decode()
     assert f"/material/{material.pk}/" in page and 'id="children"' in page
+    assert not AuditEntry.objects.filter(action="case.material_read").exists()
     r = c.get(f"/cases/workbench/case/{case.number}/material/{material.pk}/")
     assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"\x89PNG")
+    read = AuditEntry.objects.get(action="case.material_read")
+    assert read.subject_ref == world.zhang.subject_ref and read.detail["material"] == "近期免冠彩色照片"
+    from yiwang.identity import selectors as identity_selectors
+
+    assert read in identity_selectors.personal_data_reads(world.zhang)  # 谁查看了我的信息
     involved = set(Case.objects.filter(parent=case).values_list("department_code", flat=True))
     outsider = next(short for short, org in world.orgs.items()
                     if org.code not in involved and short != "政务服务中心")
     assert client(world.approvers[outsider]).get(
         f"/cases/workbench/case/{case.number}/material/{material.pk}/").status_code == 403
     assert c.get(f"/cases/workbench/case/{case.number}/material/nonsense/").status_code == 404
+    assert AuditEntry.objects.filter(action="case.material_read").count() == 1  # refusals read nothing
+
+    # The applicant downloads their own upload from 我的办件; nobody else can, by that path.
+    own = client(world.zhang.user)
+    detail = own.get(f"/cases/mine/{case.number}/").content.decode()
+    assert f"/cases/mine/{case.number}/material/{material.pk}/" in detail
+    mine = own.get(f"/cases/mine/{case.number}/material/{material.pk}/")
+    assert mine.status_code == 200 and b"".join(mine.streaming_content).startswith(b"\x89PNG")
+    assert mine["Content-Disposition"].startswith("attachment") and mine["X-Content-Type-Options"] == "nosniff"
+    assert own.get(f"/cases/mine/{case.number}/material/nonsense/").status_code == 404
+    assert client(world.clerk).get(f"/cases/mine/{case.number}/material/{material.pk}/").status_code == 404
+    assert Client().get(f"/cases/mine/{case.number}/material/{material.pk}/").status_code in (302, 401)
 
 
 # --- supervisors and definitions ---------------------------------------------------------------------
