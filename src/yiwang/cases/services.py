@@ -8,6 +8,7 @@ record and an outbox event — all committed together or not at all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -697,6 +698,8 @@ def _attach_materials(case: Case, uploads: Sequence[Upload], certs: Mapping[str,
         m = Material(case=case, name=u.material, source=Material.Source.UPLOAD, filename=u.filename[:200],
                      content_type=u.content_type, size=len(u.content), sha256=hashlib.sha256(u.content).hexdigest())
         m.file.save(f"{uuid.uuid4().hex}{ALLOWED_UPLOAD_TYPES[u.content_type]}", ContentFile(u.content), save=False)
+        # Stored while planning; a plan that is not applied (replanned, refused) takes its file away.
+        planned.on_discard(functools.partial(m.file.storage.delete, str(m.file.name)))
         rows.append(m)
     for name, cert in certs.items():
         rows.append(Material(case=case, name=name, source=Material.Source.CERTIFICATE,

@@ -15,6 +15,7 @@ bypasses the plan fails loudly instead of committing on its own.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,6 +24,7 @@ from typing import Any, TypeVar
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 _READ_PREFIXES = ("SELECT", "WITH", "SAVEPOINT", "RELEASE", "ROLLBACK TO", "PRAGMA")
 
@@ -38,8 +40,10 @@ class WriteWhilePlanning(RuntimeError):
 class Plan:
     """The writes of one unit of work, in the order they were asked for."""
 
-    def __init__(self) -> None:
+    def __init__(self, discards: list[Callable[[], Any]] | None = None) -> None:
         self.steps: list[Callable[[], Any]] = []
+        # Undo for side effects outside the database (files) made while planning; shared with sub-plans.
+        self.discards: list[Callable[[], Any]] = [] if discards is None else discards
 
     def add(self, step: Callable[[], Any]) -> None:
         self.steps.append(step)
@@ -48,6 +52,15 @@ class Plan:
         """Run the recorded writes (inside the caller's transaction)."""
         for step in self.steps:
             step()
+
+    def discard(self) -> None:
+        """The plan will not be applied: undo what planning left outside the database."""
+        for undo in self.discards:
+            try:
+                undo()
+            except Exception:  # an undo that fails leaves an orphan, never hides the real outcome
+                logger.warning("planned: discarding a side effect failed", exc_info=True)
+        self.discards.clear()
 
 
 _current: ContextVar[Plan | None] = ContextVar("yiwang_write_plan", default=None)
@@ -66,6 +79,15 @@ def later(step: Callable[[], Any]) -> None:
         step()
     else:
         plan.add(step)
+
+
+def on_discard(undo: Callable[[], Any]) -> None:
+    """Call `undo` if the plan being recorded is not applied (planned again, refused, or its
+    transaction failed): for side effects that cannot wait for the transaction, like storing an
+    uploaded file. Nothing is registered when no plan is being recorded."""
+    plan = _current.get()
+    if plan is not None:
+        plan.discards.append(undo)
 
 
 def reads_only(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -93,9 +115,10 @@ def planning() -> Iterator[Plan]:
 def sub_plan() -> Iterator[Plan]:
     """Record into a plan of its own while a plan is recorded (e.g. one event handler's writes, to be
     applied in a savepoint of their own)."""
-    if _current.get() is None:
+    outer = _current.get()
+    if outer is None:
         raise RuntimeError("sub_plan() needs a plan being recorded")
-    plan = Plan()
+    plan = Plan(discards=outer.discards)
     token = _current.set(plan)
     try:
         yield plan
@@ -120,11 +143,19 @@ def run_planned(fn: Callable[[], T], *, attempts: int = 5) -> T:
     (or any other exception) from `fn` leaves nothing written."""
     for _ in range(attempts):
         with planning() as plan:
-            result = fn()
+            try:
+                result = fn()
+            except BaseException:
+                plan.discard()
+                raise
         try:
             with transaction.atomic():
                 plan.apply()
         except Stale:
+            plan.discard()
             continue
+        except BaseException:
+            plan.discard()
+            raise
         return result
     raise Stale("the rows kept changing while the plan was made")

@@ -278,3 +278,33 @@ def test_keyset_pages_cover_every_case_once_newest_first(world: World) -> None:
     assert seen == list(Case.objects.order_by("-created_at", "-id").values_list("number", flat=True))
     assert selectors.applicant_page([world.zhang.subject_ref], cursor="garbage!")[0][0].number == seen[0]
     assert selectors.applicant_page([], status="open") == ([], None)
+
+
+def test_a_submission_that_fails_to_write_keeps_no_uploaded_file(world: World, monkeypatch: Any) -> None:
+    """Uploads are stored while the submission is planned; when its transaction fails they are removed,
+    so a failed (or retried) submission leaves neither rows nor orphan files."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    def stored() -> set[Path]:
+        root = Path(settings.MEDIA_ROOT) / "cases"
+        return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+    photo = services.Upload(material="近期免冠彩色照片", filename="photo.png", content_type="image/png",
+                            content=b"\x89PNG\r\n\x1a\n" + b"1" * 64)
+    answers = {"vaccine": "no", "insurance": "yes", "maternity": "no"}
+    before, cases_before = stored(), Case.objects.count()
+
+    def no_number(now: Any) -> str:
+        raise RuntimeError("编号服务不可用")
+
+    monkeypatch.setattr(services, "_case_number", no_number)
+    with pytest.raises(RuntimeError):
+        services.case_submit(applicant=world.applicant, bundle_code="YJS0001", answers=answers, form=birth_form(),
+                             uploads=[photo])
+    assert stored() == before and Case.objects.count() == cases_before
+    monkeypatch.undo()
+    case = services.case_submit(applicant=world.applicant, bundle_code="YJS0001", answers=answers, form=birth_form(),
+                                uploads=[photo])
+    assert len(stored() - before) == 1 and Material.objects.filter(case=case, source="upload").count() == 1

@@ -138,3 +138,43 @@ def test_a_planned_event_is_dispatched_after_the_commit(django_capture_on_commit
         events.unsubscribe("test.planned_event", handler)
     assert seen == ["e1"]
     assert OutboxEvent.objects.get(subject="e1").dispatched_at is not None
+
+
+def test_side_effects_of_plans_not_applied_are_undone() -> None:
+    """on_discard: undone when the plan is planned again, refused while planning, or fails to apply;
+    kept when it is applied; a handler's sub-plan shares its plan's undo list."""
+    row = OutboxEvent.objects.create(type="test.planned", source="tests", subject="w1")
+    kept: set[str] = set()
+
+    def work() -> None:
+        seen = OutboxEvent.objects.get(pk=row.pk).subject
+        name = f"file-{seen}"
+        kept.add(name)
+        planned.on_discard(lambda: kept.discard(name))
+        fastsql.update(OutboxEvent, row.pk, {"subject": seen + "+"}, guard={"subject": seen})
+        if seen == "w1":
+            with planned.independent():
+                OutboxEvent.objects.filter(pk=row.pk).update(subject="w2")
+
+    planned.run_planned(work)
+    assert kept == {"file-w2"}  # the stale first plan's file is gone, the applied one's stays
+
+    def refused() -> None:
+        kept.add("refused")
+        with planned.sub_plan():
+            planned.on_discard(lambda: kept.discard("refused"))
+        raise Conflict("test.refused", "拒绝", None)
+
+    with pytest.raises(Conflict):
+        planned.run_planned(refused)
+
+    def failing_apply() -> None:
+        kept.add("failing")
+        planned.on_discard(lambda: kept.discard("failing"))
+        planned.later(lambda: 1 / 0)
+
+    with pytest.raises(ZeroDivisionError):
+        planned.run_planned(failing_apply)
+    assert kept == {"file-w2"}
+    planned.on_discard(lambda: kept.clear())  # no plan being recorded: nothing to undo later
+    assert kept == {"file-w2"}
