@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.catalog import rules
 from yiwang.catalog.models import ItemVersion
@@ -17,41 +19,41 @@ JSON_FIELDS = ("materials", "steps", "form_fields")
 
 
 class ItemForm(forms.Form):
-    code = forms.CharField(label="事项编码", max_length=40)
-    name = forms.CharField(label="事项名称", max_length=200)
-    item_type = forms.ChoiceField(label="事项类型", choices=sorted(rules.ITEM_TYPES.items()))
-    department_code = forms.CharField(label="实施主体编码（统一社会信用代码）", max_length=18, required=False)
-    department_name = forms.CharField(label="实施主体", max_length=100)
-    department_short = forms.CharField(label="实施主体简称", max_length=40, required=False)
-    level = forms.ChoiceField(label="行使层级", choices=[(v, v) for v in rules.LEVELS], initial="市级")
-    power_source = forms.ChoiceField(label="权力来源", choices=[("", "—")] + [(v, v) for v in rules.POWER_SOURCES],
+    code = forms.CharField(label=_("事项编码"), max_length=40)
+    name = forms.CharField(label=_("事项名称"), max_length=200)
+    item_type = forms.ChoiceField(label=_("事项类型"), choices=ItemVersion.ItemType.choices)
+    department_code = forms.CharField(label=_("实施主体编码（统一社会信用代码）"), max_length=18, required=False)
+    department_name = forms.CharField(label=_("实施主体"), max_length=100)
+    department_short = forms.CharField(label=_("实施主体简称"), max_length=40, required=False)
+    level = forms.ChoiceField(label=_("行使层级"), choices=[(v, v) for v in rules.LEVELS], initial="市级")
+    power_source = forms.ChoiceField(label=_("权力来源"), choices=[("", "—")] + [(v, v) for v in rules.POWER_SOURCES],
                                      required=False)
-    audience = forms.MultipleChoiceField(label="服务对象", choices=[(v, v) for v in rules.SERVICE_OBJECTS],
+    audience = forms.MultipleChoiceField(label=_("服务对象"), choices=[(v, v) for v in rules.SERVICE_OBJECTS],
                                          widget=forms.CheckboxSelectMultiple)
-    handling_type = forms.ChoiceField(label="办件类型", choices=[(v, v) for v in rules.HANDLING_TYPES])
-    channels = forms.MultipleChoiceField(label="办理形式", choices=[(v, v) for v in rules.CHANNELS],
+    handling_type = forms.ChoiceField(label=_("办件类型"), choices=ItemVersion.HandlingType.choices)
+    channels = forms.MultipleChoiceField(label=_("办理形式"), choices=[(v, v) for v in rules.CHANNELS],
                                          widget=forms.CheckboxSelectMultiple)
-    visits = forms.IntegerField(label="到办事现场次数", min_value=0, max_value=9, initial=0)
-    legal_limit_days = forms.IntegerField(label="法定办结时限（工作日，空为未规定）", min_value=0, required=False)
-    promised_limit_days = forms.IntegerField(label="承诺办结时限（工作日）", min_value=0)
-    fee = forms.DecimalField(label="收费金额（元）", min_value=0, decimal_places=2, max_digits=12, initial=0)
-    fee_basis = forms.CharField(label="收费依据", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    location = forms.CharField(label="办理地点", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    result_type = forms.ChoiceField(label="审批结果类型", choices=[(v, v or "—") for v in rules.RESULT_TYPES],
+    visits = forms.IntegerField(label=_("到办事现场次数"), min_value=0, max_value=9, initial=0)
+    legal_limit_days = forms.IntegerField(label=_("法定办结时限（工作日，空为未规定）"), min_value=0, required=False)
+    promised_limit_days = forms.IntegerField(label=_("承诺办结时限（工作日）"), min_value=0)
+    fee = forms.DecimalField(label=_("收费金额（元）"), min_value=0, decimal_places=2, max_digits=12, initial=0)
+    fee_basis = forms.CharField(label=_("收费依据"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    location = forms.CharField(label=_("办理地点"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    result_type = forms.ChoiceField(label=_("审批结果类型"), choices=[(v, v or "—") for v in rules.RESULT_TYPES],
                                     required=False)
-    result_name = forms.CharField(label="审批结果名称", max_length=200, required=False)
-    result_certificate_type = forms.CharField(label="结果证照类型", max_length=100, required=False)
-    summary = forms.CharField(label="事项简介", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    aliases = forms.CharField(label="别名（用、分隔）", required=False)
-    keywords = forms.CharField(label="关键词（用、分隔）", required=False)
-    themes = forms.CharField(label="主题分类（用、分隔）", required=False)
-    legal_basis = forms.CharField(label="设定依据（每行一条）", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    conditions = forms.CharField(label="受理条件（每行一条）", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    materials = forms.CharField(label="申请材料（JSON）", required=False, widget=forms.Textarea(attrs={"rows": 8}),
+    result_name = forms.CharField(label=_("审批结果名称"), max_length=200, required=False)
+    result_certificate_type = forms.CharField(label=_("结果证照类型"), max_length=100, required=False)
+    summary = forms.CharField(label=_("事项简介"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    aliases = forms.CharField(label=_("别名（用、分隔）"), required=False)
+    keywords = forms.CharField(label=_("关键词（用、分隔）"), required=False)
+    themes = forms.CharField(label=_("主题分类（用、分隔）"), required=False)
+    legal_basis = forms.CharField(label=_("设定依据（每行一条）"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    conditions = forms.CharField(label=_("受理条件（每行一条）"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    materials = forms.CharField(label=_("申请材料（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 8}),
                                 initial="[]")
-    steps = forms.CharField(label="办理流程（JSON）", required=False, widget=forms.Textarea(attrs={"rows": 5}),
+    steps = forms.CharField(label=_("办理流程（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
                             initial="[]")
-    form_fields = forms.CharField(label="表单字段（JSON）", required=False, widget=forms.Textarea(attrs={"rows": 8}),
+    form_fields = forms.CharField(label=_("表单字段（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 8}),
                                   initial="[]")
 
     def clean(self) -> dict[str, Any]:
@@ -61,10 +63,11 @@ class ItemForm(forms.Form):
             try:
                 value = json.loads(raw)
             except json.JSONDecodeError as exc:
-                self.add_error(key, f"不是有效的JSON：第{exc.lineno}行第{exc.colno}列")
+                self.add_error(key, gettext("不是有效的JSON：第%(line)s行第%(column)s列")
+                               % {"line": exc.lineno, "column": exc.colno})
                 continue
             if not isinstance(value, list):
-                self.add_error(key, "应为JSON数组")
+                self.add_error(key, gettext("应为JSON数组"))
                 continue
             data[key] = value
         for key in LINE_LIST_FIELDS:
@@ -92,12 +95,12 @@ class ItemForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    effective_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="导入文件（.csv 或 .xlsx）")
-    dry_run = forms.BooleanField(label="仅校验，不写入（试运行）", required=False)
+    file = forms.FileField(label=_("导入文件（.csv 或 .xlsx）"))
+    dry_run = forms.BooleanField(label=_("仅校验，不写入（试运行）"), required=False)
 
 
 def _tags(value: str) -> list[str]:
@@ -105,23 +108,23 @@ def _tags(value: str) -> list[str]:
 
 
 class BundleForm(forms.Form):
-    code = forms.CharField(label="一件事编码", max_length=40)
-    name = forms.CharField(label="名称", max_length=100)
-    lead_department = forms.CharField(label="牵头部门（简称、全称或统一社会信用代码）", max_length=100)
-    audience = forms.MultipleChoiceField(label="服务对象", choices=[(v, v) for v in rules.SERVICE_OBJECTS],
+    code = forms.CharField(label=_("一件事编码"), max_length=40)
+    name = forms.CharField(label=_("名称"), max_length=100)
+    lead_department = forms.CharField(label=_("牵头部门（简称、全称或统一社会信用代码）"), max_length=100)
+    audience = forms.MultipleChoiceField(label=_("服务对象"), choices=[(v, v) for v in rules.SERVICE_OBJECTS],
                                          widget=forms.CheckboxSelectMultiple)
-    summary = forms.CharField(label="简介", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    aliases = forms.CharField(label="别名（用、分隔）", required=False)
-    keywords = forms.CharField(label="关键词（用、分隔）", required=False)
-    themes = forms.CharField(label="主题（用、分隔）", required=False)
-    item_codes = forms.CharField(label="成员事项编码（用、分隔，按办理顺序）")
-    core_codes = forms.CharField(label="必办事项编码（用、分隔）", required=False)
-    questions = forms.CharField(label="情形问题（JSON）", required=False, widget=forms.Textarea(attrs={"rows": 8}),
+    summary = forms.CharField(label=_("简介"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    aliases = forms.CharField(label=_("别名（用、分隔）"), required=False)
+    keywords = forms.CharField(label=_("关键词（用、分隔）"), required=False)
+    themes = forms.CharField(label=_("主题（用、分隔）"), required=False)
+    item_codes = forms.CharField(label=_("成员事项编码（用、分隔，按办理顺序）"))
+    core_codes = forms.CharField(label=_("必办事项编码（用、分隔）"), required=False)
+    questions = forms.CharField(label=_("情形问题（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 8}),
                                 initial="[]")
-    rules = forms.CharField(label="情形规则（JSON）", required=False, widget=forms.Textarea(attrs={"rows": 6}),
+    rules = forms.CharField(label=_("情形规则（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 6}),
                             initial="[]")
-    combined_limit_days = forms.IntegerField(label="承诺办结时限（工作日）", min_value=0)
-    legal_limit_days = forms.IntegerField(label="法定办结时限（工作日）", min_value=0, required=False)
+    combined_limit_days = forms.IntegerField(label=_("承诺办结时限（工作日）"), min_value=0)
+    legal_limit_days = forms.IntegerField(label=_("法定办结时限（工作日）"), min_value=0, required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -129,10 +132,11 @@ class BundleForm(forms.Form):
             try:
                 value = json.loads((data.get(key) or "").strip() or "[]")
             except json.JSONDecodeError as exc:
-                self.add_error(key, f"不是有效的JSON：第{exc.lineno}行第{exc.colno}列")
+                self.add_error(key, gettext("不是有效的JSON：第%(line)s行第%(column)s列")
+                               % {"line": exc.lineno, "column": exc.colno})
                 continue
             if not isinstance(value, list):
-                self.add_error(key, "应为JSON数组")
+                self.add_error(key, gettext("应为JSON数组"))
                 continue
             data[key] = value
         for key in ("aliases", "keywords", "themes", "item_codes", "core_codes"):

@@ -10,6 +10,8 @@ from datetime import date
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.catalog import importing, rules, selectors, services
@@ -99,7 +101,7 @@ def bundle_view(request: HttpRequest, code: str) -> HttpResponse:
 def figures_view(request: HttpRequest) -> HttpResponse:
     fig = selectors.figures()
     chart = {"departments": fig["per_department"], "types": fig["per_type"],
-             "visits": [[f"{k}次", n] for k, n in fig["visits_distribution"]]}
+             "visits": [[ngettext("%(n)s次", "%(n)s次", k) % {"n": k}, n] for k, n in fig["visits_distribution"]]}
     return render(request, "catalog/figures.html", {"fig": fig, "chart": chart})
 
 
@@ -126,7 +128,7 @@ def item_new_view(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"已创建草稿：{v.name}（v{v.version}）")
+            messages.success(request, _("已创建草稿：%(name)s（v%(version)s）") % {"name": v.name, "version": v.version})
             return redirect("catalog:manage_version", version_id=v.pk)
     return render(request, "catalog/manage/edit.html", {"form": form, "v": None,
                                                         "departments": selectors.known_departments()})
@@ -143,7 +145,7 @@ def version_view(request: HttpRequest, version_id: str) -> HttpResponse:
     form.fields["code"].disabled = True
     if request.method == "POST":
         if not editable:
-            messages.error(request, "已发布的事项版本不可修改，请新建版本")
+            messages.error(request, _("已发布的事项版本不可修改，请新建版本"))
             return redirect("catalog:manage_version", version_id=v.pk)
         if form.is_valid():
             changes = {k: val for k, val in form.payload().items() if k != "code"}
@@ -152,7 +154,7 @@ def version_view(request: HttpRequest, version_id: str) -> HttpResponse:
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
-                messages.success(request, "草稿已保存")
+                messages.success(request, _("草稿已保存"))
                 return redirect("catalog:manage_version", version_id=v.pk)
     problems = services.item_validate(v)
     return render(request, "catalog/manage/edit.html", {
@@ -165,14 +167,15 @@ def version_view(request: HttpRequest, version_id: str) -> HttpResponse:
 def publish_view(request: HttpRequest, version_id: str) -> HttpResponse:
     form = PublishForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写有效的生效日期")
+        messages.error(request, _("请填写有效的生效日期"))
         return redirect("catalog:manage_version", version_id=version_id)
     try:
         v = services.item_publish(version_id=version_id, effective_from=form.cleaned_data["effective_from"])
     except DomainError as exc:
-        messages.error(request, f"发布失败：{exc.message}")
+        messages.error(request, _("发布失败：%(reason)s") % {"reason": exc.message})
         return redirect("catalog:manage_version", version_id=version_id)
-    messages.success(request, f"已发布 {v.name} v{v.version}，{v.effective_from} 起生效")
+    messages.success(request, _("已发布 %(name)s v%(version)s，%(start)s 起生效")
+                     % {"name": v.name, "version": v.version, "start": v.effective_from})
     return redirect("catalog:manage_version", version_id=v.pk)
 
 
@@ -184,7 +187,7 @@ def new_version_view(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("catalog:manage")
-    messages.success(request, f"已新建草稿 v{v.version}")
+    messages.success(request, _("已新建草稿 v%(version)s") % {"version": v.version})
     return redirect("catalog:manage_version", version_id=v.pk)
 
 
@@ -196,7 +199,7 @@ def discard_view(request: HttpRequest, version_id: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("catalog:manage_version", version_id=version_id)
-    messages.success(request, "草稿已删除")
+    messages.success(request, _("草稿已删除"))
     return redirect("catalog:manage")
 
 
@@ -208,7 +211,7 @@ def bundle_publish_view(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "一件事已发布")
+        messages.success(request, _("一件事已发布"))
     return redirect("catalog:manage")
 
 
@@ -232,7 +235,7 @@ def bundle_edit_view(request: HttpRequest, code: str = "") -> HttpResponse:
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"已保存为草稿：{saved.name}，请在列表中发布")
+            messages.success(request, _("已保存为草稿：%(name)s，请在列表中发布") % {"name": saved.name})
             return redirect("catalog:manage_bundle_edit", code=saved.code)
     return render(request, "catalog/manage/bundle_edit.html", {"form": form, "bundle": bundle,
                                                                "departments": selectors.known_departments()})
@@ -246,7 +249,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > MAX_UPLOAD:
-            form.add_error("file", "文件不能超过20MB")
+            form.add_error("file", _("文件不能超过20MB"))
         else:
             try:
                 report = services.import_file(data=upload.read(), filename=upload.name,
@@ -255,8 +258,10 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", exc.message)
             else:
                 if report.batch_id:
-                    messages.success(request, f"导入完成：新增{report.created}，更新{report.updated}，"
-                                              f"未变{report.unchanged}，拒绝{report.rejected}")
+                    messages.success(request, _("导入完成：新增%(created)s，更新%(updated)s，未变%(unchanged)s，"
+                                                "拒绝%(rejected)s")
+                                     % {"created": report.created, "updated": report.updated,
+                                        "unchanged": report.unchanged, "rejected": report.rejected})
                     return redirect("catalog:manage_import_batch", batch_id=report.batch_id)
     return render(request, "catalog/manage/import.html", {"form": form, "report": report,
                                                           "batches": selectors.import_batches(20)})
