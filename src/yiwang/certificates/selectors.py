@@ -38,10 +38,6 @@ def certificate_by_identifier(identifier: str) -> Certificate | None:
     return Certificate.objects.select_related("type").filter(identifier=identifier.strip().upper()).first()
 
 
-def certificate_types() -> list[CertificateType]:
-    return list(CertificateType.objects.all())
-
-
 # The catalogue of certificate types, by name, re-read at most every few seconds (and at once in this
 # process when a type is saved or deleted): every approved decision looks its result type up.
 TYPES_TTL_S = 5.0
