@@ -68,6 +68,7 @@ class Prefilled:
 def _identity_values(subject: Subject, names: set[str]) -> dict[str, Any]:
     """Values from the verified identity. Full 身份证号 and phone are revealed only for the person
     themself (identity.services.person_reveal audits any other viewer)."""
+    from yiwang.identity import selectors as identity_selectors
     from yiwang.identity import services as identity_services
 
     out: dict[str, Any] = {}
@@ -80,6 +81,18 @@ def _identity_values(subject: Subject, names: set[str]) -> dict[str, Any]:
             out["business_address"] = ent.address
         if ent.business_scope:
             out["business_scope"] = ent.business_scope
+        if "phone" in names and subject.viewer is not None:
+            # The contact phone is the applying person's own (the legal representative or the
+            # employee with a mandate): revealing one's own number is not a third-party read.
+            contact = identity_selectors.person_for_user(subject.viewer)
+            if contact is not None:
+                try:
+                    own = identity_services.person_reveal(viewer=subject.viewer, person=contact, fields=("phone",),
+                                                          purpose="办件表单预填")
+                except DomainError:
+                    own = {}
+                if own.get("phone"):
+                    out["phone"] = own["phone"]
         return {k: v for k, v in out.items() if k in names}
     person = subject.person
     if person is None:

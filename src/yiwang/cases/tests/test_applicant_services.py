@@ -99,6 +99,13 @@ def test_prefill_for_an_enterprise(world: World, enterprise: Any) -> None:
                                                           "business_address")], title="食品经营许可")
     assert out["enterprise_name"].value == enterprise.name and out["credit_code"].value == ENT_CODE
     assert out["legal_rep_name"].value == "张伟" and out["business_address"].value == "示范市中心区人民路88号"
+    # The contact phone is the applying person's own number: no third-party read is logged for it.
+    from yiwang.kernel.audit import AuditEntry
+
+    reads_before = AuditEntry.objects.filter(action="person.personal_data_read").count()
+    with_phone = prefill.prefill(subject, [{"name": "enterprise_name"}, {"name": "phone"}], title="食品经营许可")
+    assert with_phone["phone"].value == "13800000001" and with_phone["phone"].source == prefill.IDENTITY_SOURCE
+    assert AuditEntry.objects.filter(action="person.personal_data_read").count() == reads_before
 
 
 def test_sources_kept_only_for_untouched_values() -> None:
