@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from yiwang.kernel.errors import DomainError
+from yiwang.kernel.permissions import public
 
 api = NinjaAPI(
     title="一网 yiwang API",
@@ -93,6 +94,13 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, f"http.{exc.status_code}", str(exc), None)
+
+
+@public("answers unknown API paths with the shared JSON error instead of an HTML page")
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Mounted after the API: any /api/ path no operation matched."""
+    return JsonResponse({"error": {"code": "api.not_found", "message": "接口不存在，请查看 /api/v1/docs", "field": None}},
+                        status=404, json_dumps_params={"ensure_ascii": False})
 
 
 def _register_routers() -> None:

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from oauth2_provider import urls as oauth2_urls
 
 from yiwang.api import api
+from yiwang.api import not_found as api_not_found
 
 admin.site.site_header = "一网 · 后台管理"
 admin.site.site_title = "一网后台"
@@ -10,6 +11,7 @@ admin.site.index_title = "后台管理"
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("admin/", admin.site.urls),
     # Only the protocol endpoints: client management and dynamic registration stay unmounted
     # (applications are registered by administrators in the back office).
