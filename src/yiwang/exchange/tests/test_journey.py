@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from yiwang.exchange import selectors, services
 from yiwang.exchange.models import AccessLog, Objection, ShareRequest
+from yiwang.kernel.calendar import add_working_days
 from yiwang.kernel.errors import ValidationFailed
 
 from .conftest import ZHANG_ID, City, logged_in
@@ -45,7 +46,10 @@ def test_conditional_request_approval_lookup_and_my_data(city: City) -> None:
     assert r.status_code == 302
     req = ShareRequest.objects.get()
     assert req.status == ShareRequest.Status.PROVIDER_REVIEW and req.due_on is not None
-    assert req.due_on >= date.today() + timedelta(days=14)  # 10 working days
+    # 10 working days on the kernel calendar; any 10 working days span at least 12 calendar days
+    # (whatever weekday the test runs on).
+    assert req.due_on == add_working_days(timezone.localdate(), 10).due
+    assert req.due_on >= timezone.localdate() + timedelta(days=12)
     mine = police.get("/exchange/workbench/?tab=mine").content.decode()
     assert f'data-request="{req.number}"' in mine and "待提供方审核" in mine
     # The consumer cannot approve its own request; the data bureau cannot skip the provider.
