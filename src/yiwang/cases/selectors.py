@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from yiwang.cases.models import (
     OPEN_STATUSES,
@@ -240,12 +242,12 @@ class Sla:
         if self.light == "none" or self.remaining is None:
             return "—"
         if self.light == "paused":
-            return "已停表"
+            return _("已停表")
         if self.remaining < 0:
-            return f"超期 {-self.remaining} 个工作日"
+            return _("超期 %(days)s 个工作日") % {"days": -self.remaining}
         if self.remaining == 0:
-            return "今日到期"
-        return f"剩余 {self.remaining} 个工作日"
+            return _("今日到期")
+        return _("剩余 %(days)s 个工作日") % {"days": self.remaining}
 
     def as_dict(self) -> dict[str, Any]:
         return {"due": self.due, "limit_days": self.limit, "remaining_days": self.remaining, "light": self.light,
@@ -275,9 +277,11 @@ def sla_of(case: Case, today: Any = None, calendar: Any = None) -> Sla:
 
 
 ACTION_LABELS = {
-    "accept": "受理", "not_accept": "不予受理", "request_corrections": "补正告知", "approve": "通过", "agree": "同意",
-    "disagree": "不同意", "return": "退回", "decide_approve": "准予", "decide_deny": "不予", "transfer": "转办",
-    "add_signer": "加签", "remove_signer": "减签", "auto": "秒批",
+    "accept": gettext_noop("受理"), "not_accept": gettext_noop("不予受理"),
+    "request_corrections": gettext_noop("补正告知"), "approve": gettext_noop("通过"), "agree": gettext_noop("同意"),
+    "disagree": gettext_noop("不同意"), "return": gettext_noop("退回"), "decide_approve": gettext_noop("准予"),
+    "decide_deny": gettext_noop("不予"), "transfer": gettext_noop("转办"), "add_signer": gettext_noop("加签"),
+    "remove_signer": gettext_noop("减签"), "auto": gettext_noop("秒批"),
 }
 
 
@@ -291,7 +295,7 @@ class InboxRow:
 
     @property
     def action_label(self) -> str:
-        return ACTION_LABELS.get(self.item.action, self.item.action) if self.item is not None else ""
+        return _(ACTION_LABELS.get(self.item.action, self.item.action)) if self.item is not None else ""
 
     @property
     def applicant_masked(self) -> str:

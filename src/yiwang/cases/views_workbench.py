@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yiwang.cases import selectors, services
@@ -26,17 +27,29 @@ from yiwang.kernel.permissions import has_any_role, roles_required
 
 SUPERVISOR_ROLES = ("supervisor", "leader", "admin")
 DEFINITION_EDITORS = ("supervisor", "catalog_manager", "admin")
-TABS = (("todo", "待办"), ("done", "已办"), ("overdue", "超期"), ("cc", "抄送我的"))
-BATCH_ACTIONS = {"claim": "批量认领", "accept": "批量受理", "approve": "批量通过"}
-KIND_LABELS = {"intake": "受理", "task": "审查", "all": "会签", "any": "或签", "vote": "票签", "decision": "决定"}
-ROLE_LABELS = {"window_clerk": "窗口受理人员", "approver": "审批人员", "supervisor": "科室负责人", "system": "平台自动"}
+TABS = (("todo", gettext_noop("待办")), ("done", gettext_noop("已办")), ("overdue", gettext_noop("超期")),
+        ("cc", gettext_noop("抄送我的")))
+BATCH_ACTIONS = {
+    "claim": gettext_noop("批量认领"), "accept": gettext_noop("批量受理"), "approve": gettext_noop("批量通过"),
+}
+KIND_LABELS = {
+    "intake": gettext_noop("受理"), "task": gettext_noop("审查"), "all": gettext_noop("会签"),
+    "any": gettext_noop("或签"), "vote": gettext_noop("票签"), "decision": gettext_noop("决定"),
+}
+ROLE_LABELS = {
+    "window_clerk": gettext_noop("窗口受理人员"), "approver": gettext_noop("审批人员"),
+    "supervisor": gettext_noop("科室负责人"), "system": gettext_noop("平台自动"),
+}
 EVENT_LABELS = {
-    "submitted": "提交申请", "accepted": "受理", "not_accepted": "不予受理", "corrections_requested": "一次性告知补正",
-    "corrected": "申请人补正", "decided": "作出决定", "completed": "办结", "withdrawn": "申请人撤回",
-    "suspended": "挂起", "resumed": "恢复", "terminated": "终止", "revoked": "撤销", "returned": "退回",
-    "escalated": "超期督办", "transferred": "转办", "delegated": "委派", "delegation_returned": "交回",
-    "signed": "会签意见", "sign_failed": "会签未通过", "signer_added": "加签", "signer_removed": "减签",
-    "urged": "催办", "auto_approved": "秒批",
+    "submitted": gettext_noop("提交申请"), "accepted": gettext_noop("受理"), "not_accepted": gettext_noop("不予受理"),
+    "corrections_requested": gettext_noop("一次性告知补正"), "corrected": gettext_noop("申请人补正"),
+    "decided": gettext_noop("作出决定"), "completed": gettext_noop("办结"), "withdrawn": gettext_noop("申请人撤回"),
+    "suspended": gettext_noop("挂起"), "resumed": gettext_noop("恢复"), "terminated": gettext_noop("终止"),
+    "revoked": gettext_noop("撤销"), "returned": gettext_noop("退回"), "escalated": gettext_noop("超期督办"),
+    "transferred": gettext_noop("转办"), "delegated": gettext_noop("委派"),
+    "delegation_returned": gettext_noop("交回"), "signed": gettext_noop("会签意见"),
+    "sign_failed": gettext_noop("会签未通过"), "signer_added": gettext_noop("加签"),
+    "signer_removed": gettext_noop("减签"), "urged": gettext_noop("催办"), "auto_approved": gettext_noop("秒批"),
 }
 
 
@@ -54,7 +67,7 @@ def _inbox_context(request: HttpRequest, ctx: selectors.StaffContext, tab: str, 
     rows, nxt = selectors.inbox_page(department_code=ctx.department_code, roles=ctx.roles,
                                      user_id=ctx.user.pk, tab=tab, cursor=cursor)
     return {"ctx": ctx, "tab": tab, "tabs": [(code, _(label)) for code, label in TABS], "rows": rows, "next": nxt,
-            "cursor": cursor, "batch_actions": BATCH_ACTIONS, "is_supervisor": ctx.is_supervisor}
+            "cursor": cursor, "batch_actions": {k: _(v) for k, v in BATCH_ACTIONS.items()}, "is_supervisor": ctx.is_supervisor}
 
 
 @roles_required("staff", "admin")
@@ -107,7 +120,7 @@ def batch(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("请先勾选办件"))
         return redirect("/cases/workbench/")
     context = _inbox_context(request, ctx, "todo", "")
-    context.update({"batch_results": results, "batch_label": BATCH_ACTIONS[action],
+    context.update({"batch_results": results, "batch_label": _(BATCH_ACTIONS[action]),
                     "batch_ok": sum(1 for r in results if r["ok"])})
     return render(request, "cases/workbench/inbox.html", context)
 
@@ -274,10 +287,14 @@ def item_claim(request: HttpRequest, item_id: str) -> HttpResponse:
         work_item_id=item.pk, user=ctx.user, expected_version=_version(request)), _("已认领"))
 
 
-ACTION_DONE = {"accept": "已受理", "not_accept": "已作出不予受理决定", "request_corrections": "已一次性告知补正事项",
-               "approve": "审查通过，已转下一环节", "agree": "已签署同意意见", "disagree": "已签署不同意意见",
-               "return": "已退回", "decide_approve": "已作出准予决定", "decide_deny": "已作出不予决定",
-               "transfer": "已转办到其他部门", "add_signer": "已加签", "remove_signer": "已减签"}
+ACTION_DONE = {
+    "accept": gettext_noop("已受理"), "not_accept": gettext_noop("已作出不予受理决定"),
+    "request_corrections": gettext_noop("已一次性告知补正事项"), "approve": gettext_noop("审查通过，已转下一环节"),
+    "agree": gettext_noop("已签署同意意见"), "disagree": gettext_noop("已签署不同意意见"), "return": gettext_noop("已退回"),
+    "decide_approve": gettext_noop("已作出准予决定"), "decide_deny": gettext_noop("已作出不予决定"),
+    "transfer": gettext_noop("已转办到其他部门"), "add_signer": gettext_noop("已加签"),
+    "remove_signer": gettext_noop("已减签"),
+}
 
 
 @roles_required("staff", "admin")
@@ -324,8 +341,10 @@ def item_return_delegation(request: HttpRequest, item_id: str) -> HttpResponse:
         work_item_id=item.pk, user=ctx.user, comment=request.POST.get("comment", "")[:2000]), _("已交回委派人"))
 
 
-CASE_ACTION_DONE = {"suspend": "已挂起", "resume": "已恢复办理", "terminate": "已终止", "revoke": "已撤销",
-                    "recall": "已拿回"}
+CASE_ACTION_DONE = {
+    "suspend": gettext_noop("已挂起"), "resume": gettext_noop("已恢复办理"), "terminate": gettext_noop("已终止"),
+    "revoke": gettext_noop("已撤销"), "recall": gettext_noop("已拿回"),
+}
 
 
 def _case_view(request: HttpRequest, number: str, call: Any, done: str) -> HttpResponse:

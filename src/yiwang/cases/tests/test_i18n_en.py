@@ -141,6 +141,14 @@ def test_workbench_inbox_in_english(world: World) -> None:
                    "待认领", "办件编号"])
     _check(_page(_client(world.clerk), "/cases/workbench/?tab=done"), where="inbox (done)",
            present=["<th>Handled at</th>", "Nothing done yet."], absent=["办理时间", "暂无已办。"])
+    # Labels kept in Python (tabs, batch buttons, the SLA countdown, the action taken) are translated too.
+    _check(html, where="inbox labels", present=[">Copied to me</a>", "working day(s) left"],
+           absent=["抄送我的", "批量认领", "批量受理", "批量通过", "剩余"])
+    services.task_act(work_item_id=WorkItem.objects.get(case=case, status="open").pk, user=world.clerk,
+                      action="accept")
+    done = _page(_client(world.clerk), "/cases/workbench/?tab=done")
+    _check(done, where="inbox (done, accepted)", present=[case.number, '<span class="tag ok">Accept</span>'],
+           absent=['<span class="tag ok">受理</span>'])  # the step name next to it is data and stays
 
 
 def test_workbench_case_page_in_english(world: World) -> None:
