@@ -122,10 +122,11 @@ def ended_cases(*, since: Any = None, until: Any = None, item_code: str = "", de
         qs = qs.filter(item_code=item_code)
     if department_code:
         qs = qs.filter(department_code=department_code)
+    # `ended_at` is an annotation, which the type checker's model plugin does not see as a field.
     if since is not None:
-        qs = qs.filter(ended_at__gte=since)
+        qs = qs.filter(**{"ended_at__gte": since})
     if until is not None:
-        qs = qs.filter(ended_at__lt=until)
+        qs = qs.filter(**{"ended_at__lt": until})
     return qs
 
 
