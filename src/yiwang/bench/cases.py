@@ -43,19 +43,13 @@ import time
 from typing import Any
 
 from yiwang.bench import httpload, reference
+from yiwang.bench.httpload import percentile_ms
 
 CHILD_FLAG = "YIWANG_BENCH_CASES_CHILD"
 ITEM = "QR03004000"  # 市内户口迁移: 受理 → 审查 → 决定, no uploads
 PATH = "/api/v1/cases"
 # The yardstick: a bare Django insert view answers about 1,900 requests/s on its machine.
 REFERENCE_INSERTS_PER_S = 1900
-
-
-def _pct(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000, 2)
 
 
 def _form(id_number: str) -> dict[str, str]:
@@ -146,7 +140,7 @@ def _service_figures(prep: dict[str, Any], n_submit: int) -> dict[str, Any]:
     return {
         "service_submissions": n_submit,
         "service_submissions_per_s": round(n_submit / submit_total, 1) if submit_total else 0.0,
-        "service_submit_p50_ms": _pct(times, 50), "service_submit_p95_ms": _pct(times, 95),
+        "service_submit_p50_ms": percentile_ms(times, 50), "service_submit_p95_ms": percentile_ms(times, 95),
     }
 
 
@@ -216,7 +210,7 @@ def _transition_figures(env: dict[str, str], prep: dict[str, Any], n_transitions
     return {
         "transitions": calls, "transition_workers": parts,
         "transitions_per_s": round(calls / wall, 1) if wall else 0.0,
-        "transition_p50_ms": _pct(t_times, 50), "transition_p95_ms": _pct(t_times, 95),
+        "transition_p50_ms": percentile_ms(t_times, 50), "transition_p95_ms": percentile_ms(t_times, 95),
         "transition_mean_ms": round(statistics.fmean(t_times) * 1000, 2) if t_times else 0.0,
         "transitions_per_s_one_process": round(one["calls"] / one["busy_s"], 1) if one["busy_s"] else 0.0,
         "transition_mean_ms_one_process": round(statistics.fmean(one["times"]) * 1000, 2) if one["times"] else 0.0,
@@ -268,7 +262,8 @@ def _http_load(env: dict[str, str], prep: dict[str, Any], *, workers: int, threa
     figures: dict[str, Any] = {
         "submissions_per_s": subs.per_s, "submissions": subs.ok, "http_errors": subs.errors,
         "http_error_statuses": subs.statuses, "submit_p50_ms": subs.pct_ms(50), "submit_p95_ms": subs.pct_ms(95),
-        "submit_p99_ms": subs.pct_ms(99), "rounds": rounds, "connections_per_client": connections, "submissions_per_s_by_round": per_round["submissions"]}
+        "submit_p99_ms": subs.pct_ms(99), "rounds": rounds, "connections_per_client": connections,
+        "submissions_per_s_by_round": per_round["submissions"]}
     if ref_port is not None:
         figures.update({"reference_inserts_per_s": refs.per_s, "reference_insert_p95_ms": refs.pct_ms(95),
                         "reference_errors": refs.errors, "reference_inserts_per_s_by_round": per_round["reference"],

@@ -22,6 +22,14 @@ from typing import Any
 MAX_LATENCIES = 200_000  # per client; enough for percentiles, bounded memory
 
 
+def percentile_ms(seconds: list[float], p: float) -> float:
+    """The p-th percentile of durations in seconds, in milliseconds (0 when there are none)."""
+    if not seconds:
+        return 0.0
+    ordered = sorted(seconds)
+    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000, 2)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -175,10 +183,7 @@ class LoadResult:
             self.statuses[status] = self.statuses.get(status, 0) + n
 
     def pct_ms(self, p: float) -> float:
-        if not self.latencies:
-            return 0.0
-        ordered = sorted(self.latencies)
-        return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000, 2)
+        return percentile_ms(self.latencies, p)
 
 
 def load(port: int, requests: list[bytes], *, expect: int, duration: float, warmup: float,

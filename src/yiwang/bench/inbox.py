@@ -31,18 +31,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from yiwang.bench import httpload
+from yiwang.bench.httpload import percentile_ms
 
 CHILD_FLAG = "YIWANG_BENCH_INBOX_CHILD"
 MARKER = "bench-inbox-filled"
 ITEMS = [("QR03004000", "市内户口迁移"), ("GG06001000", "出生医学证明首次签发"), ("GG05001000", "城乡居民基本医疗保险参保登记"),
          ("XK01006000", "食品经营许可"), ("GG03002000", "居民身份证申领"), ("GF07003000", "高龄津贴申领")]
-
-
-def _pct(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000, 2)
 
 
 # --- child: fill -----------------------------------------------------------------------------------------
@@ -289,8 +283,8 @@ def run(options: dict[str, str]) -> dict[str, Any]:
         explain = subprocess.run([sys.executable, "-m", "yiwang.bench.inbox", "explain"], env=env,
                                  capture_output=True, text=True, timeout=600)
         figures: dict[str, Any] = {
-            "inbox_p50_ms": _pct(inbox, 50), "inbox_p95_ms": _pct(inbox, 95), "inbox_errors": inbox_errors,
-            "my_cases_p50_ms": _pct(mine, 50), "my_cases_p95_ms": _pct(mine, 95), "my_cases_errors": mine_errors,
+            "inbox_p50_ms": percentile_ms(inbox, 50), "inbox_p95_ms": percentile_ms(inbox, 95), "inbox_errors": inbox_errors,
+            "my_cases_p50_ms": percentile_ms(mine, 50), "my_cases_p95_ms": percentile_ms(mine, 95), "my_cases_errors": mine_errors,
             "requests_per_endpoint": n_requests, "goal_p95_ms": 100, **prep,
             "database": "postgresql" if "DATABASE_URL" in env else "sqlite", "cpus": os.cpu_count() or 0,
             "load_average": [round(x, 2) for x in os.getloadavg()],

@@ -1267,9 +1267,8 @@ def notifications_mark_read(*, user: Any, notification_id: Any = None, now: date
 
 def material_for_staff(*, case: Case, material_id: Any, purpose: str = "办件审查") -> Material:
     """An uploaded material of `case` for the acting member of staff (the caller has checked that they
-    may see the case). Uploads
-    are copies of documents about the applicant, so every staff download is audit-logged against the
-    applicant and shows on their 谁查看了我的信息 page."""
+    may see the case). Uploads are copies of documents about the applicant, so every staff download is
+    audit-logged against the applicant and shows on their 谁查看了我的信息 page."""
     from yiwang.cases import selectors
     from yiwang.kernel.audit import audit_record
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yiwang.cases import formcheck, prefill, selectors, services
+from yiwang.cases.downloads import material_download
 from yiwang.cases.models import Case, Material
 from yiwang.catalog import selectors as catalog_selectors
 from yiwang.kernel.calendar import working_days_between
@@ -391,10 +392,7 @@ def material(request: HttpRequest, number: str, material_id: str) -> HttpRespons
     m = selectors.material_of(case, material_id[:40])
     if m is None or not m.file:
         raise Http404
-    response = FileResponse(m.file.open("rb"), as_attachment=True, filename=m.filename or "material",
-                            content_type=m.content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return material_download(m)
 
 
 @login_required

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from yiwang.cases import selectors, services
 from yiwang.cases import workflow as wf
+from yiwang.cases.downloads import material_download
 from yiwang.cases.models import Case, WorkItem
 from yiwang.identity import selectors as identity_selectors
 from yiwang.kernel.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -409,10 +410,7 @@ def material(request: HttpRequest, number: str, material_id: str) -> HttpRespons
         m = services.material_for_staff(case=case, material_id=material_id[:40])
     except NotFound:
         raise Http404 from None
-    response = FileResponse(m.file.open("rb"), as_attachment=True, filename=m.filename or m.file.name or "material",
-                            content_type=m.content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return material_download(m)
 
 
 # --- supervisors -----------------------------------------------------------------------------------

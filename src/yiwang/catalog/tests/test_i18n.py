@@ -18,30 +18,14 @@ from django.utils import translation
 
 from yiwang.catalog import importing, selectors, views
 from yiwang.catalog.tests.test_pages_and_api import FakeManager, _request
+from yiwang.kernel.tests.pages import EN, ZH, check, client_in, page
 
 pytestmark = pytest.mark.django_db
 
-ZH, EN = settings.LANGUAGE_CODE, "en"
-
-
-def _client(language: str) -> Client:
-    c = Client()
-    if language != ZH:
-        c.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return c
 
 
 def _page(language: str, url: str, **headers: str) -> str:
-    response = _client(language).get(url, **headers)
-    assert response.status_code == 200, url
-    return response.content.decode()
-
-
-def _check(html: str, *, present: list[str], absent: list[str], where: str) -> None:
-    for text in present:
-        assert text in html, f"{where}: missing {text!r}"
-    for text in absent:
-        assert text not in html, f"{where}: unexpected {text!r}"
+    return page(client_in(language), url, **headers)
 
 
 # (url, Chinese chrome, its English, catalogue data shown as stored in both languages)
@@ -106,17 +90,17 @@ def test_portal_page_in_both_languages(demo_catalog: dict, url: str, zh: list[st
                                        data: list[str]) -> None:
     chinese = _page(ZH, url)
     assert '<html lang="zh-CN">' in chinese
-    _check(chinese, present=zh + data, absent=en, where=f"zh {url}")
+    check(chinese, present=zh + data, absent=en, where=f"zh {url}")
     english = _page(EN, url)
     assert '<html lang="en">' in english
-    _check(english, present=en + data, absent=zh, where=f"en {url}")
+    check(english, present=en + data, absent=zh, where=f"en {url}")
 
 
 def test_empty_states_in_both_languages(db: None) -> None:
     for url, zh, en in [("/catalog/bundles/", "暂无已发布的一件事。", "No one-stop bundles have been published yet."),
                         ("/catalog/", "没有符合条件的事项。", "No matching service items.")]:
-        _check(_page(ZH, url), present=[zh], absent=[en], where=f"zh {url}")
-        _check(_page(EN, url), present=[en], absent=[zh], where=f"en {url}")
+        check(_page(ZH, url), present=[zh], absent=[en], where=f"zh {url}")
+        check(_page(EN, url), present=[en], absent=[zh], where=f"en {url}")
 
 
 def test_choosing_english_through_set_language(demo_catalog: dict) -> None:
@@ -183,7 +167,7 @@ def _both(view: Any, *, zh: list[str], en: list[str], data: list[str], method: s
           payload: Any = None, **kwargs: Any) -> None:
     for language, present, absent in ((ZH, zh, en), (EN, en, zh)):
         html = _html(language, view, method, payload() if callable(payload) else payload, **kwargs)
-        _check(html, present=present + data, absent=absent, where=f"{language} {view.__name__}")
+        check(html, present=present + data, absent=absent, where=f"{language} {view.__name__}")
 
 
 def test_manage_index_in_both_languages(demo_catalog: dict) -> None:

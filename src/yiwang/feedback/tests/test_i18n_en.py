@@ -6,15 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from yiwang.cases.tests.conftest import World
 from yiwang.cases.tests.figures_history import History, build_history, t
 from yiwang.feedback import services
 from yiwang.feedback.models import Rectification
-
-ZH, EN = settings.LANGUAGE_CODE, "en"
+from yiwang.kernel.tests.pages import EN, ZH, check, client_in, page
 
 
 @pytest.fixture
@@ -23,30 +21,13 @@ def history(world: World) -> History:
 
 
 def _client(user: Any, language: str = EN) -> Client:
-    c = Client()
-    c.force_login(user)
-    if language != ZH:
-        c.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return c
-
-
-def _page(c: Client, url: str) -> str:
-    response = c.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
-
-
-def _check(html: str, *, present: list[str], absent: list[str], where: str) -> None:
-    for text in present:
-        assert text in html, f"{where}: missing {text!r}"
-    for text in absent:
-        assert text not in html, f"{where}: unexpected {text!r}"
+    return client_in(language, user)
 
 
 def test_rate_page_in_english_and_by_default_in_chinese(world: World, history: History) -> None:
     zhang = _client(world.zhang.user)
-    form = _page(zhang, f"/feedback/rate/{history.d.number}/")
-    _check(form, where="rate form",
+    form = page(zhang, f"/feedback/rate/{history.d.number}/")
+    check(form, where="rate form",
            present=["Rate a case", "<h1>Service rating</h1>", "<dt>Case number</dt>", "<dt>Handling department</dt>",
                     "<dt>Status</dt>", "Completed（Grant）", "<legend>Overall rating</legend>", " Very satisfied</label>",
                     " Fairly satisfied</label>", " Very dissatisfied</label>", "<legend>Ratings by aspect (optional)",
@@ -57,13 +38,13 @@ def test_rate_page_in_english_and_by_default_in_chinese(world: World, history: H
                    "办事效率", "服务态度", "意见和建议", "提交评价", "整改并回访"])
     done = zhang.post(f"/feedback/rate/{history.d.number}/", {"score": "2", "comment": "退回理由不清楚"}, follow=True)
     html = done.content.decode()
-    _check(html, where="rated",
+    check(html, where="rated",
            present=["Thank you for your rating!", "<h2>Your rating</h2>", "Dissatisfied（2 points）", "Rated at",
                     "The handling department is acting on your feedback：Awaiting rectification",
                     "Rectification deadline", "退回理由不清楚"],
            absent=["感谢您的评价", "您的评价", "不满意", "评价时间", "承办部门正在处理您的意见", "待整改", "整改期限"])
-    zh = _page(_client(world.zhang.user, ZH), f"/feedback/rate/{history.d.number}/")
-    _check(zh, where="rated (zh)", present=["<h1>好差评</h1>", "您的评价", "不满意（2 分）", "待整改"],
+    zh = page(_client(world.zhang.user, ZH), f"/feedback/rate/{history.d.number}/")
+    check(zh, where="rated (zh)", present=["<h1>好差评</h1>", "您的评价", "不满意（2 分）", "待整改"],
            absent=["Your rating", "Dissatisfied"])
 
 
@@ -72,8 +53,8 @@ def test_not_ended_case_cannot_be_rated_says_so_in_english(world: World, history
     from yiwang.cases.tests.figures_history import MOVE, MOVE_FORM
 
     case = case_services.case_submit(applicant=world.applicant, item_code=MOVE, form=dict(MOVE_FORM))
-    html = _page(_client(world.zhang.user), f"/feedback/rate/{case.number}/")
-    _check(html, where="rate (open case)", present=["You can rate a case once it is completed (or not accepted)."],
+    html = page(_client(world.zhang.user), f"/feedback/rate/{case.number}/")
+    check(html, where="rate (open case)", present=["You can rate a case once it is completed (or not accepted)."],
            absent=["办件办结（或不予受理）后才能评价。"])
 
 
@@ -81,8 +62,8 @@ def test_rectifications_page_in_english(world: World, history: History) -> None:
     services.rating_submit(case_number=history.d.number, user=world.zhang.user, score=1, comment="太慢",
                            now=t(19, 11))
     head = _client(world.heads["公安局"])
-    html = _page(head, "/feedback/rectifications/")
-    _check(html, where="rectifications",
+    html = page(head, "/feedback/rectifications/")
+    check(html, where="rectifications",
            present=["<h1>Poor rating rectification</h1>", ">To do</a>", ">Completed</a>", ">Awaiting rectification</span>",
                     "<dt>Rating</dt>", "Very dissatisfied（1）", "<dt>Comments</dt>", "<dt>Rectification deadline</dt>",
                     ">Rectification measures</label>", ">Record rectification</button>", "张*", "太慢",
@@ -91,7 +72,7 @@ def test_rectifications_page_in_english(world: World, history: History) -> None:
     rect = Rectification.objects.get()
     recorded = head.post(f"/feedback/rectifications/{rect.pk}/record/", {"action_taken": "已优化退回说明"}, follow=True)
     html = recorded.content.decode()
-    _check(html, where="rectified",
+    check(html, where="rectified",
            present=["Rectification recorded. Please follow up with the applicant.", "Rectified, awaiting follow-up",
                     "<dt>Action taken</dt>", ">Update rectification</button>", "<legend>Follow-up</legend>",
                     " Applicant contacted</label>", " Could not be reached</label>", "Follow-up outcome",
@@ -101,18 +82,18 @@ def test_rectifications_page_in_english(world: World, history: History) -> None:
                    "申请人是否满意", "仍不满意", "未表态"])
     closed = head.post(f"/feedback/rectifications/{rect.pk}/follow-up/",
                        {"contacted": "1", "result": "已回访", "satisfied": "1"}, follow=True).content.decode()
-    _check(closed, where="followed up", present=["Follow-up recorded; the rectification task is closed."],
+    check(closed, where="followed up", present=["Follow-up recorded; the rectification task is closed."],
            absent=["回访已记录"])
-    listing = _page(head, "/feedback/rectifications/?tab=closed")
-    _check(listing, where="closed tab", present=["<dt>Follow-up</dt>", " · Satisfied"], absent=["<dt>回访</dt>", " · 满意"])
+    listing = page(head, "/feedback/rectifications/?tab=closed")
+    check(listing, where="closed tab", present=["<dt>Follow-up</dt>", " · Satisfied"], absent=["<dt>回访</dt>", " · 满意"])
 
 
 def test_figures_page_in_english(world: World, history: History) -> None:
     zhang = world.zhang.user
     services.rating_submit(case_number=history.a.number, user=zhang, score=5, now=t(19, 9))
     services.rating_submit(case_number=history.d.number, user=zhang, score=2, comment="太慢", now=t(19, 11))
-    html = _page(_client(world.heads["公安局"]), "/feedback/figures/?days=90")
-    _check(html, where="figures",
+    html = page(_client(world.heads["公安局"]), "/feedback/figures/?days=90")
+    check(html, where="figures",
            present=["<h1>Service rating statistics</h1>", ">Period</label>", "Last 90 days", ">View</button>",
                     "<h2>Rating rate</h2>", "cases completed", "<h2>Satisfaction rate (4–5 points)</h2>",
                     "Average ", " points", "<h2>Poor rating rate (1–2 points)</h2>", "poor ratings",
